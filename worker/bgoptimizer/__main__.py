@@ -1,0 +1,7 @@
+"""``python -m bgoptimizer`` runs the CLI."""
+
+import sys
+
+from .cli.main import main
+
+sys.exit(main())

@@ -1,0 +1,1 @@
+"""Command-line front end: ``bgoptimizer fit|preview|demo|info|serve``."""

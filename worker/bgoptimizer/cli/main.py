@@ -1,0 +1,50 @@
+"""Entry point: builds the sub-command parser and turns errors into one line and exit code 2.
+
+Each sub-command lives in its own module exposing ``add_parser(subparsers)``; heavy imports
+(TensorFlow, the web stack) happen inside the command's run function, so ``bgoptimizer info``
+and ``--help`` stay fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from .. import __version__
+from ..exceptions import BgoptError
+
+__all__ = ["build_parser", "main"]
+
+COMMANDS = ("fit", "preview", "demo", "info", "serve")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full parser with every sub-command registered."""
+    parser = argparse.ArgumentParser(
+        prog="bgoptimizer",
+        description="Sky-background removal with a gradient-descent-fitted spline.",
+    )
+    parser.add_argument("--version", action="version", version=f"bgoptimizer {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name in COMMANDS:
+        importlib.import_module(f"{__package__}.{name}").add_parser(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; exit code 0 on success, 2 on a usage or input error."""
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except BgoptError as exc:
+        print(f"bgoptimizer {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"bgoptimizer {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

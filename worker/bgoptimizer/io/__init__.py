@@ -1,0 +1,1 @@
+"""Image input/output: XISF (own reader/writer), FITS (astropy), dispatch by file type."""
