@@ -1,0 +1,83 @@
+"""``bgoptimizer fit``: outputs, flags from the parameter table, one-line errors, exit codes."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+
+import numpy as np
+import pytest
+
+from bgoptimizer.cli.main import build_parser, main
+from bgoptimizer.io import write_image
+from bgoptimizer.io.image import ImageData
+from bgoptimizer.params import param_specs
+from bgoptimizer.synthetic import make_sky
+
+FAST = ["-e", "5", "-dx", "4"]
+
+
+@pytest.fixture(scope="module")
+def source(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("fit")
+    path = folder / "sky.xisf"
+    write_image(
+        path, ImageData(make_sky(64, 96, gradients=("moon",), seed=2).image, "Float32", "RGB")
+    )
+    return path
+
+
+def test_every_parameter_has_a_flag():
+    parser = build_parser()
+    for name, (_, default, spec) in param_specs().items():
+        for flag in filter(None, (f"--{name.replace('_', '-')}", spec.short)):
+            args = parser.parse_args(["fit", "in.xisf", flag, str(default)])
+            assert getattr(args, name) == default, flag
+    args = parser.parse_args(["fit", "in.xisf", "-m", "m.xisf", "--device", "cpu", "--quiet"])
+    assert (str(args.mask), args.device, args.quiet, args.samples) == ("m.xisf", "cpu", True, None)
+
+
+def test_fit_writes_results_and_leaves_the_input(source, tmp_path, capsys):
+    digest = hashlib.sha256(source.read_bytes()).hexdigest()
+    code = main(["fit", str(source), "-o", str(tmp_path), *FAST, "-N", "9", "--report"])
+    assert code == 0
+    assert hashlib.sha256(source.read_bytes()).hexdigest() == digest
+    summary = json.loads(capsys.readouterr().out)
+    report = json.loads((tmp_path / "sky_report.json").read_text())
+    assert summary["report"] == str(tmp_path / "sky_report.json")
+    assert report["parameters"]["samples"] == 9 and report["parameters"]["epochs"] == 5
+    assert (tmp_path / "sky_background.xisf").is_file()
+    assert (tmp_path / "sky_corrected.xisf").is_file()
+
+
+def test_plain_progress_lines_when_not_a_tty(source, tmp_path, capsys):
+    assert main(["fit", str(source), "-o", str(tmp_path), *FAST]) == 0
+    captured = capsys.readouterr()
+    assert "corrected:" in captured.out
+    lines = captured.err.splitlines()
+    assert any(line.startswith("optimising") for line in lines)
+    assert not any("\r" in line for line in lines)
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["-N", "2"], r"samples must be in \[3, 512\], got 2"),
+        (["-m", "{mask}"], r"mask is 10x10x1 but the image is 96x64x3"),
+        (["-tm", "0.5", "-tM", "0.4"], r"threshold_min \(0.5\) must be below threshold_max"),
+    ],
+)
+def test_errors_are_one_line_and_exit_2(source, tmp_path, capsys, extra, message):
+    mask = tmp_path / "mask.xisf"
+    write_image(mask, ImageData(np.ones((10, 10, 1), np.float32)))
+    args = [a.format(mask=mask) for a in extra]
+    assert main(["fit", str(source), "-o", str(tmp_path), *FAST, *args]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("bgoptimizer fit: error: ") and "\n" not in err
+    assert re.search(message, err)
+
+
+def test_missing_input_and_quiet(tmp_path, capsys):
+    assert main(["fit", str(tmp_path / "none.xisf"), "--quiet"]) == 2
+    assert "no such file" in capsys.readouterr().err

@@ -1,0 +1,65 @@
+"""Correction: the subtract invariant, divide, missing pixels, clipping counts, errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from bgoptimizer.correction import correct
+from bgoptimizer.exceptions import ParameterError
+
+
+def _scene(channels=3):
+    rng = np.random.default_rng(3)
+    yy, xx = np.mgrid[0:30, 0:40] / 40
+    model = (0.1 + 0.05 * xx + 0.02 * yy)[..., None].repeat(channels, axis=2).astype(np.float32)
+    image = (model + 0.01 * rng.random(model.shape)).astype(np.float32)
+    image[:3] = 0.0  # registration border
+    image[10, 10, 0] = np.nan  # one bad value makes the pixel missing
+    missing = np.zeros((30, 40), bool)
+    missing[:3] = True
+    missing[10, 10] = True
+    return image, model, missing
+
+
+def test_subtract_invariant_and_missing_stay_zero():
+    image, model, missing = _scene()
+    before = image.copy()
+    c = correct(image, model, missing, "subtract")
+    np.testing.assert_array_equal(np.isnan(image), np.isnan(before))
+    assert np.all(c.corrected[missing] == 0) and np.all(c.background[missing] == 0)
+    med = np.array(c.model_median, np.float32)
+    back = c.corrected - med + c.background
+    np.testing.assert_allclose(back[~missing], image[~missing], atol=1e-6)
+    np.testing.assert_allclose(med, np.median(model[~missing], axis=0), rtol=1e-6)
+    assert c.clipped["corrected_low"] == [0, 0, 0]
+
+
+def test_divide_flattens_a_multiplicative_gradient():
+    _, model, missing = _scene(1)
+    vignetted = np.where(missing[..., None], 0, 0.2 * model / model.max()).astype(np.float32)
+    c = correct(vignetted, model, missing, "divide")
+    flat = c.corrected[~missing]
+    assert flat.std() < 1e-6
+    assert flat.mean() == pytest.approx(0.2 * c.model_median[0] / model.max(), rel=1e-5)
+
+
+def test_clipping_is_counted_not_rescaled():
+    image = np.full((2, 2, 1), 0.5, np.float32)
+    model = np.array([[0.9, 0.1], [0.1, 0.1]], np.float32)[..., None]
+    c = correct(image, model, np.zeros((2, 2), bool), "subtract")
+    # median(model) = 0.1: 0.5 - 0.9 + 0.1 < 0 is clipped; the others are untouched
+    assert c.clipped["corrected_low"] == [1]
+    np.testing.assert_allclose(c.corrected[..., 0], [[0, 0.5], [0.5, 0.5]], atol=1e-7)
+    d = correct(image, model - 0.1, np.zeros((2, 2), bool), "divide")
+    assert d.clipped["model_floored"] == [3]
+
+
+def test_errors():
+    image, model, missing = _scene(1)
+    with pytest.raises(ParameterError, match=r"subtract or divide, got 'add'"):
+        correct(image, model, missing, "add")
+    with pytest.raises(ParameterError, match=r"model shape .* differs"):
+        correct(image, model[:5], missing, "subtract")
+    with pytest.raises(ParameterError, match=r"no valid pixels"):
+        correct(image, model, np.ones_like(missing), "subtract")

@@ -1,0 +1,147 @@
+"""End to end: in-memory images, files (XISF, FITS, a real frame), progress, cancel, errors."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bgoptimizer.exceptions import CancelledError, FormatError, ParameterError
+from bgoptimizer.io import read_image, write_image
+from bgoptimizer.io.image import FitsKeyword, ImageData
+from bgoptimizer.params import FitParams
+from bgoptimizer.pipeline import OutputPaths, run_files, run_image
+from bgoptimizer.progress import ProgressHooks, Stage
+from bgoptimizer.report import PARAMETERS_PROPERTY
+from bgoptimizer.stretch import StretchParams
+from bgoptimizer.synthetic import make_sky
+
+FAST = {"epochs": 30, "downscale": 4, "preview_every": 10}
+
+
+@pytest.fixture(scope="module")
+def sky():
+    return make_sky(96, 144, gradients=("dome", "airglow"), seed=7)
+
+
+@pytest.fixture(scope="module")
+def fitted(sky):
+    events = []
+    image = ImageData(sky.image.copy(), color_space="RGB", keywords=[FitsKeyword("OBJECT", "'x'")])
+    result = run_image(image, FitParams.from_mapping(FAST), hooks=ProgressHooks(events.append))
+    return image, result, events
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_outputs_keep_missing_zero_and_the_subtract_invariant(sky, fitted):
+    image, result, _ = fitted
+    np.testing.assert_array_equal(image.pixels, sky.image)  # input untouched
+    bg, corr = result.background.pixels, result.corrected.pixels
+    assert bg.shape == corr.shape == sky.image.shape
+    assert np.all(bg[sky.missing] == 0) and np.all(corr[sky.missing] == 0)
+    med = np.array(result.report["correction"]["model_median"], np.float32)
+    inside = ~sky.missing[..., None] & (corr > 0) & (corr < 1) & (bg > 0) & (bg < 1)
+    back = corr - med + bg
+    np.testing.assert_allclose(back[inside], sky.image[inside], atol=2e-6)
+
+
+def test_metadata_history_and_parameters_property(fitted):
+    _, result, _ = fitted
+    for out in (result.background, result.corrected):
+        assert out.keywords[0] == FitsKeyword("OBJECT", "'x'")
+        history = [k.comment for k in out.keywords if k.name == "HISTORY"]
+        assert history[0].startswith("bgoptimizer ") and all(len(h) <= 72 for h in history)
+        prop = next(p for p in out.properties if p.id == PARAMETERS_PROPERTY)
+        assert json.loads(prop.value)["epochs"] == 30
+    assert result.corrected.color_space == "RGB"
+
+
+def test_report_contents(fitted):
+    _, result, _ = fitted
+    rep = result.report
+    assert rep["parameters"]["epochs"] == 30 and rep["working"]["factor"] == 4
+    assert len(rep["stretch"]["midtones"]) == 3 and rep["stretch"]["explicit"] is False
+    assert 1 <= rep["fit"]["epochs_run"] <= 30
+    assert len(rep["fit"]["loss_history"]) == rep["fit"]["epochs_run"]
+    assert len(rep["samples"]) == 32
+    assert all(0 <= s["x"] <= 144 and 0 <= s["y"] <= 96 for s in rep["samples"])
+    assert set(rep["timings"]) >= {"stretching", "downscaling", "optimising", "evaluating"}
+    assert set(rep["versions"]) >= {"bgoptimizer", "tensorflow", "numpy", "python"}
+    assert rep["device"] and rep["correction"]["clipped"]["corrected_low"] == [0, 0, 0]
+    json.dumps(rep)  # JSON-ready
+
+
+def test_progress_events(fitted):
+    _, result, events = fitted
+    stages = [e.stage for e in events]
+    order = [Stage.STRETCHING, Stage.DOWNSCALING, Stage.OPTIMISING, Stage.EVALUATING]
+    assert [s for i, s in enumerate(stages) if i == 0 or stages[i - 1] != s] == order
+    progress = [e.progress for e in events]
+    assert progress == sorted(progress) and progress[0] >= 0 and progress[-1] <= 1
+    previews = [e.preview for e in events if e.preview is not None]
+    assert len(previews) >= 2  # during the fit and once at the end
+    assert previews[-1].shape == (24, 36, 3) and 0 <= previews[-1].min() <= previews[-1].max() <= 1
+    assert result.preview is previews[-1]
+
+
+def test_divide_and_explicit_stretch(sky):
+    sp = StretchParams((0.03,) * 3, (0.06,) * 3, (0.2,) * 3)
+    params = FitParams.from_mapping({**FAST, "epochs": 5, "correction": "divide"})
+    result = run_image(ImageData(sky.image), params, stretch=sp)
+    assert result.report["stretch"]["explicit"] is True
+    assert result.report["stretch"]["midtones"] == [0.2, 0.2, 0.2]
+    assert np.all(result.corrected.pixels[sky.missing] == 0)
+
+
+def test_cancel_and_errors(sky):
+    params = FitParams.from_mapping(FAST)
+    with pytest.raises(CancelledError, match=r"cancelled"):
+        run_image(ImageData(sky.image), params, hooks=ProgressHooks(is_cancelled=lambda: True))
+    with pytest.raises(ParameterError, match=r"no pixel is left to fit"):
+        run_image(ImageData(sky.image), FitParams(threshold_min=5, threshold_max=6))
+    with pytest.raises(ParameterError, match=r"explicit stretch has 1 channel\(s\), the image 3"):
+        run_image(ImageData(sky.image), params, stretch=StretchParams((0,), (1,), (0.5,)))
+
+
+def test_output_paths():
+    out = OutputPaths.for_input(Path("a/m31.FIT"), Path("o"))
+    assert out.background == Path("o/m31_background.fits") and out.report.suffix == ".json"
+    assert OutputPaths.for_input(Path("m31.xisf"), Path(".")).corrected.suffix == ".xisf"
+
+
+def test_run_files_xisf_input_untouched(tmp_path, sky):
+    src = tmp_path / "sky.xisf"
+    write_image(src, ImageData(sky.image, color_space="RGB"))
+    digest = _sha(src)
+    outputs = OutputPaths.for_input(src, tmp_path)
+    report = run_files(src, outputs, FitParams.from_mapping({**FAST, "epochs": 5}))
+    assert _sha(src) == digest
+    assert json.loads(outputs.report.read_text())["files"]["corrected"] == str(outputs.corrected)
+    assert set(report["timings"]) >= {"reading", "writing"}
+    back = read_image(outputs.corrected)
+    assert back.shape == sky.image.shape and np.all(back.pixels[sky.missing] == 0)
+    with pytest.raises(ParameterError, match=r"refusing to overwrite the input"):
+        run_files(src, OutputPaths(src, tmp_path / "c.xisf", tmp_path / "r.json"), FitParams())
+    with pytest.raises(FormatError, match=r"no such file"):
+        run_files(tmp_path / "nope.xisf", outputs, FitParams())
+
+
+def test_real_fits_frame(tmp_path, real_data):
+    src = real_data / "fits" / "nebulosa_M51.F32.Mono.fits"
+    digest = _sha(src)
+    outputs = OutputPaths.for_input(src, tmp_path)
+    params = FitParams.from_mapping({"epochs": 10, "downscale": 16})
+    report = run_files(src, outputs, params)
+    assert _sha(src) == digest
+    assert outputs.corrected.suffix == ".fits" and outputs.corrected.is_file()
+    corrected = read_image(outputs.corrected).pixels
+    original = read_image(src).pixels
+    assert corrected.shape == original.shape
+    assert np.all(corrected[original == 0] == 0)
+    assert report["image"]["channels"] == 1

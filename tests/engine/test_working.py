@@ -1,0 +1,53 @@
+"""The working problem: stretch, downscale and weights in one banded pass."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from bgoptimizer.downscale import downscale
+from bgoptimizer.exceptions import MaskError
+from bgoptimizer.params import FitParams
+from bgoptimizer.stretch import StretchParams
+from bgoptimizer.working import prepare
+
+
+def _image():
+    rng = np.random.default_rng(5)
+    px = (0.05 + 0.002 * rng.standard_normal((64, 96, 3))).astype(np.float32)
+    px[:, :10] = 0.0  # border
+    px[28:36, 48:56] = 0.9  # a bright star filling four 4x4 blocks
+    return px
+
+
+def test_matches_stretch_then_downscale_and_leaves_input_alone():
+    px = _image()
+    before = px.copy()
+    work = prepare(px, FitParams(downscale=8))
+    np.testing.assert_array_equal(px, before)
+    assert work.factor == 8 and work.image.shape == (8, 12, 3)
+    full = work.stretch.forward(px, clip=False)
+    full[work.missing] = np.nan
+    np.testing.assert_allclose(work.unclipped, downscale(full, 8).pixels, rtol=1e-6)
+    assert np.isnan(work.image[:, 0]).all()  # the first block column is all border
+    assert np.all(work.weight[:, 0] == 0)
+    assert work.weight[:, 1, 0] == pytest.approx(np.full(8, 6 / 8))  # 6 of 8 columns real
+
+
+def test_threshold_max_excludes_bright_blocks_and_explicit_stretch_is_used():
+    px = _image()
+    sp = StretchParams((0.04,) * 3, (0.02,) * 3, (0.3,) * 3)
+    work = prepare(px, FitParams(downscale=4, threshold_max=1.0), stretch=sp)
+    assert work.stretch is sp
+    assert np.all(work.weight[7:9, 12:14] == 0)  # the star block lies above the white point
+    assert work.weight[2, 5, 0] == 1.0
+
+
+def test_user_mask_is_downscaled_and_checked():
+    px = _image()
+    mask = np.ones((64, 96), np.float32)
+    mask[:32] = 0
+    work = prepare(px, FitParams(downscale=8), mask=mask)
+    assert np.all(work.weight[:4] == 0) and np.all(work.weight[4:, 2:5] > 0)
+    with pytest.raises(MaskError, match=r"mask is 64x96x1 but the image is 96x64x3"):
+        prepare(px, FitParams(), mask=np.ones((96, 64)))

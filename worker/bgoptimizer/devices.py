@@ -1,0 +1,96 @@
+"""TensorFlow device choice and description for the engine ("auto", "cpu" or "gpu").
+
+Importing this module imports TensorFlow with its C++ log noise turned down; GPUs get memory
+growth so that one job does not reserve the whole card.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+from .exceptions import ParameterError  # noqa: E402
+
+__all__ = ["DEVICES", "describe_devices", "gpu_names", "resolve_device", "versions"]
+
+DEVICES = ("auto", "cpu", "gpu")
+"""Accepted values of every ``device`` argument."""
+
+_memory_growth_set = False
+
+
+def _gpus() -> list[tf.config.PhysicalDevice]:
+    """Physical GPUs, with memory growth switched on the first time they are listed."""
+    global _memory_growth_set
+    gpus = tf.config.list_physical_devices("GPU")
+    if not _memory_growth_set:
+        for gpu in gpus:
+            try:
+                tf.config.experimental.set_memory_growth(gpu, True)
+            except RuntimeError:  # already initialised by someone else: keep their setting
+                pass
+        _memory_growth_set = True
+    return gpus
+
+
+def gpu_names() -> list[str]:
+    """Human-readable names of the visible GPUs (empty on a CPU-only machine)."""
+    names = []
+    for gpu in _gpus():
+        details = tf.config.experimental.get_device_details(gpu)
+        names.append(str(details.get("device_name", gpu.name)))
+    return names
+
+
+def resolve_device(device: str = "auto") -> str:
+    """The TensorFlow device string to run on.
+
+    Parameters
+    ----------
+    device
+        ``auto`` (first GPU if any, else the CPU), ``cpu`` or ``gpu``.
+
+    Returns
+    -------
+    str
+        ``"/GPU:0"`` or ``"/CPU:0"``, for ``tf.device``.
+
+    Raises
+    ------
+    ParameterError
+        Unknown name, or ``gpu`` asked for on a machine without one.
+
+    Examples
+    --------
+    >>> resolve_device("cpu")
+    '/CPU:0'
+    """
+    if device not in DEVICES:
+        raise ParameterError(f"device must be one of {', '.join(DEVICES)}, got {device!r}")
+    if device == "cpu":
+        return "/CPU:0"
+    has_gpu = bool(_gpus())
+    if device == "gpu" and not has_gpu:
+        raise ParameterError("device 'gpu' was asked for but TensorFlow sees no GPU")
+    return "/GPU:0" if has_gpu else "/CPU:0"
+
+
+def describe_devices(device: str = "auto") -> str:
+    """What ``device`` runs on, in words: the GPU's name or ``"CPU"``."""
+    if resolve_device(device).startswith("/GPU"):
+        return gpu_names()[0]
+    return "CPU"
+
+
+def versions() -> dict[str, str]:
+    """Versions of Python, numpy and TensorFlow, for reports and ``/v1/health``."""
+    return {
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "tensorflow": tf.__version__,
+    }

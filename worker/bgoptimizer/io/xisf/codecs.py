@@ -1,0 +1,167 @@
+"""XISF block codecs (zlib, lz4, lz4hc, zstd) and byte shuffling, with enforced sizes.
+
+Decompression always writes into a caller-owned buffer of the declared size and fails as soon
+as a stream would produce more (or fewer) bytes, so a compression bomb costs no memory.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import BinaryIO
+
+import lz4.block
+import numpy as np
+import zstandard
+
+from ...exceptions import XISFError
+
+__all__ = ["CODECS", "Compression", "compress", "decompress_into", "shuffle", "unshuffle"]
+
+CODECS = ("zlib", "lz4", "lz4hc", "zstd")
+CHUNK = 1 << 20
+LEVELS = {"zlib": 6, "lz4": 0, "lz4hc": 9, "zstd": 3}
+
+
+@dataclass(frozen=True)
+class Compression:
+    """A parsed ``compression`` attribute: ``codec[+sh]:uncompressed-size[:item-size]``."""
+
+    codec: str
+    shuffle: bool
+    uncompressed_size: int
+    item_size: int = 1
+
+    @classmethod
+    def parse(cls, text: str, where: str) -> Compression:
+        """Parse and validate the attribute text; ``where`` names the block in errors."""
+        parts = text.split(":")
+        name = parts[0].strip().lower()
+        shuffled = name.endswith("+sh")
+        codec = name.removesuffix("+sh")
+        if codec not in CODECS:
+            raise XISFError(f"{where}: unknown compression codec {parts[0]!r}")
+        try:
+            sizes = [int(p) for p in parts[1:]]
+        except ValueError:
+            raise XISFError(f"{where}: bad compression attribute {text!r}") from None
+        if len(sizes) not in (1, 2) or any(s < 0 for s in sizes) or (sizes[1:] or [1])[0] < 1:
+            raise XISFError(f"{where}: bad compression attribute {text!r}")
+        item = sizes[1] if len(sizes) == 2 else 1
+        return cls(codec, shuffled, sizes[0], item)
+
+    def __str__(self) -> str:
+        name = self.codec + ("+sh" if self.shuffle else "")
+        if self.shuffle:
+            return f"{name}:{self.uncompressed_size}:{self.item_size}"
+        return f"{name}:{self.uncompressed_size}"
+
+
+def shuffle(data: np.ndarray, item_size: int) -> np.ndarray:
+    """Byte-shuffle: all first bytes of the items, then all second bytes, ... (a copy)."""
+    raw = np.ascontiguousarray(data).reshape(-1).view(np.uint8)
+    n = raw.size // item_size
+    out = np.empty(raw.size, np.uint8)
+    out[: n * item_size].reshape(item_size, n)[...] = raw[: n * item_size].reshape(n, item_size).T
+    out[n * item_size :] = raw[n * item_size :]
+    return out
+
+
+def unshuffle(data: np.ndarray, item_size: int) -> np.ndarray:
+    """Inverse of :func:`shuffle` (a copy); trailing bytes that fill no item stay in place."""
+    raw = data.reshape(-1).view(np.uint8)
+    n = raw.size // item_size
+    out = np.empty(raw.size, np.uint8)
+    out[: n * item_size].reshape(n, item_size)[...] = raw[: n * item_size].reshape(item_size, n).T
+    out[n * item_size :] = raw[n * item_size :]
+    return out
+
+
+def compress(data: memoryview | bytes, codec: str, *, threads: int = 0) -> bytes:
+    """Compress one block with the codec's default level (zstd may use worker threads)."""
+    if codec == "zlib":
+        return zlib.compress(data, LEVELS["zlib"])
+    if codec == "zstd":
+        cctx = zstandard.ZstdCompressor(level=LEVELS["zstd"], threads=threads, write_checksum=False)
+        return cctx.compress(data)
+    if codec in ("lz4", "lz4hc"):
+        mode = "high_compression" if codec == "lz4hc" else "default"
+        return lz4.block.compress(
+            data, mode=mode, compression=LEVELS[codec], store_size=False
+        )
+    raise XISFError(f"unknown compression codec {codec!r}")
+
+
+def decompress_into(source: BinaryIO, codec: str, out: memoryview, where: str) -> None:
+    """Decompress everything ``source`` yields into ``out``, which it must fill exactly.
+
+    ``source`` must end at the end of the compressed (sub-)block.
+    """
+    _DECODERS[codec](source, out, where)
+
+
+def _too_big(where: str, declared: int) -> XISFError:
+    return XISFError(f"{where}: compressed data inflates beyond its declared size ({declared} B)")
+
+
+def _too_small(where: str, got: int, declared: int) -> XISFError:
+    return XISFError(f"{where}: compressed data inflates to {got} B, {declared} B declared")
+
+
+def _zlib(source: BinaryIO, out: memoryview, where: str) -> None:
+    d = zlib.decompressobj()
+    filled = 0
+    try:
+        while not d.eof:
+            chunk = d.unconsumed_tail or source.read(CHUNK)
+            if not chunk:
+                break
+            piece = d.decompress(chunk, len(out) - filled + 1)
+            if filled + len(piece) > len(out):
+                raise _too_big(where, len(out))
+            out[filled : filled + len(piece)] = piece
+            filled += len(piece)
+    except zlib.error as exc:
+        raise XISFError(f"{where}: corrupt zlib data ({exc})") from None
+    if filled != len(out) or not d.eof:
+        raise _too_small(where, filled, len(out))
+
+
+def _zstd(source: BinaryIO, out: memoryview, where: str) -> None:
+    dctx = zstandard.ZstdDecompressor()
+    reader = dctx.stream_reader(source, read_size=CHUNK, read_across_frames=True)
+    filled = 0
+    try:
+        while filled < len(out):
+            n = reader.readinto(out[filled:])
+            if n == 0:
+                break
+            filled += n
+        if filled == len(out) and reader.read(1):
+            raise _too_big(where, len(out))
+    except zstandard.ZstdError as exc:
+        raise XISFError(f"{where}: corrupt zstd data ({exc})") from None
+    if filled != len(out):
+        raise _too_small(where, filled, len(out))
+
+
+def _lz4(source: BinaryIO, out: memoryview, where: str) -> None:
+    data = source.read()
+    try:
+        piece = lz4.block.decompress(data, uncompressed_size=len(out))
+    except lz4.block.LZ4BlockError as exc:
+        raise XISFError(
+            f"{where}: corrupt lz4 data or larger than its declared size {len(out)} B ({exc})"
+        ) from None
+    if len(piece) != len(out):
+        raise _too_small(where, len(piece), len(out))
+    out[:] = piece
+
+
+_DECODERS: dict[str, Callable[[BinaryIO, memoryview, str], None]] = {
+    "zlib": _zlib,
+    "zstd": _zstd,
+    "lz4": _lz4,
+    "lz4hc": _lz4,
+}

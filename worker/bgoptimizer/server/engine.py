@@ -1,0 +1,160 @@
+"""The engine process: runs one fit at a time for the worker, outside the API's process.
+
+Started by :class:`~bgoptimizer.server.engine_host.EngineHost` as
+``python -m bgoptimizer.server.engine``. Requests arrive as JSON lines on stdin (``run``,
+``cancel``); answers leave as JSON lines on a private copy of the original stdout (``hello``,
+``progress``, ``preview``, ``done``, ``failed``), while fd 1 is pointed at stderr so that stray
+prints cannot corrupt the protocol. End of stdin means the API process is gone: exit at once.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import queue
+import sys
+import threading
+import time
+import traceback
+from pathlib import Path
+from typing import Any, TextIO
+
+from ..exceptions import BgoptError
+from ..progress import ProgressEvent, ProgressHooks, Stage
+from .layout import BACKGROUND_FILE, CORRECTED_FILE, IMAGE_FILE, MASK_FILE, REPORT_FILE
+
+__all__ = ["main"]
+
+log = logging.getLogger("bgoptimizer.engine")
+
+_PROGRESS_EVERY_S = 0.1  # at most ten progress lines a second reach the API
+
+
+class _Channel:
+    """The message stream back to the API process (one writer at a time)."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.lock = threading.Lock()
+
+    def send(self, kind: str, **fields: Any) -> None:
+        line = json.dumps({"type": kind, **fields})
+        with self.lock:
+            self.stream.write(line + "\n")
+            self.stream.flush()
+
+
+class _JobHooks:
+    """Forwards the pipeline's events (throttled) and previews; answers the cancel flag."""
+
+    def __init__(self, channel: _Channel, job: str, job_dir: Path, cancel: threading.Event):
+        self.channel, self.job, self.job_dir, self.cancel = channel, job, job_dir, cancel
+        self._last = 0.0
+        self._stage: Stage | None = None
+
+    def hooks(self) -> ProgressHooks:
+        return ProgressHooks(on_event=self.on_event, is_cancelled=self.cancel.is_set)
+
+    def on_event(self, event: ProgressEvent) -> None:
+        from ..preview import write_png
+
+        now = time.monotonic()
+        if event.preview is not None:
+            write_png(self.job_dir / "preview.png", event.preview)
+            self.channel.send("preview", job=self.job)
+        if event.stage == self._stage and now - self._last < _PROGRESS_EVERY_S:
+            return
+        self._stage, self._last = event.stage, now
+        self.channel.send(
+            "progress",
+            job=self.job,
+            stage=event.stage.value,
+            progress=round(float(event.progress), 4),
+            elapsed=round(float(event.elapsed), 3),
+            message=event.message,
+            epoch=event.epoch,
+            epochs=event.epochs,
+            loss=None if event.loss is None else float(event.loss),
+            lr=None if event.lr is None else float(event.lr),
+        )
+
+
+def _describe_devices() -> list[dict[str, str]]:
+    import tensorflow as tf
+
+    gpus = tf.config.list_physical_devices("GPU")
+    out = []
+    for gpu in gpus:
+        details = tf.config.experimental.get_device_details(gpu)
+        out.append({"type": "GPU", "name": str(details.get("device_name", gpu.name))})
+    return out or [{"type": "CPU", "name": "CPU"}]
+
+
+def _run(task: dict[str, Any], channel: _Channel, cancel: threading.Event) -> None:
+    """One fit: outputs go to ``work/``; the API process renames them into ``results/``."""
+    from ..params import FitParams
+    from ..pipeline import OutputPaths, run_files
+
+    job, job_dir = task["job"], Path(task["dir"])
+    work = job_dir / "work"
+    work.mkdir(exist_ok=True)
+    outputs = OutputPaths(work / BACKGROUND_FILE, work / CORRECTED_FILE, work / REPORT_FILE)
+    try:
+        run_files(
+            job_dir / IMAGE_FILE,
+            outputs,
+            FitParams.from_mapping(task["params"]),
+            mask_path=job_dir / MASK_FILE if task["mask"] else None,
+            hooks=_JobHooks(channel, job, job_dir, cancel).hooks(),
+            device=task["device"],
+        )
+    except BgoptError as exc:
+        channel.send("failed", job=job, code=exc.code, message=str(exc))
+    except MemoryError:
+        channel.send("failed", job=job, code="resources", message="out of host memory")
+    except Exception as exc:  # the engine must answer for every job, whatever broke
+        traceback.print_exc()
+        code = "resources" if type(exc).__name__ == "ResourceExhaustedError" else "internal"
+        channel.send("failed", job=job, code=code, message=f"{type(exc).__name__}: {exc}")
+    else:
+        channel.send("done", job=job)
+
+
+def _read_requests(tasks: queue.Queue[dict[str, Any]], cancel: threading.Event) -> None:
+    current: dict[str, str] = {}
+    for line in sys.stdin:
+        request = json.loads(line)
+        if request["op"] == "run":
+            current["job"] = request["job"]
+            cancel.clear()
+            tasks.put(request)
+        elif request["op"] == "cancel" and request["job"] == current.get("job"):
+            cancel.set()
+    os._exit(0)  # stdin closed: the API process is gone, and so is whoever wanted the result
+
+
+def main() -> None:
+    """Serve fit requests until stdin closes."""
+    channel = _Channel(os.fdopen(os.dup(1), "w", encoding="utf-8"))
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    logging.basicConfig(level=logging.INFO, format="engine %(levelname)s %(message)s")
+    tasks: queue.Queue[dict[str, Any]] = queue.Queue()
+    cancel = threading.Event()
+    threading.Thread(target=_read_requests, args=(tasks, cancel), daemon=True).start()
+    from importlib import metadata
+
+    channel.send(
+        "hello",
+        pid=os.getpid(),
+        tensorflow=metadata.version("tensorflow"),
+        devices=_describe_devices(),
+    )
+    while True:
+        _run(tasks.get(), channel, cancel)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,210 @@
+"""The reversible per-channel stretch (delinearisation) of DESIGN §5, in pure numpy.
+
+The PixInsight dialog computes the same numbers in JavaScript; ``tests/fixtures/
+stretch_vectors.json`` pins the two together. Conventions both sides follow:
+
+- statistics are taken over the non-missing pixels only (see :mod:`bgoptimizer.masking`);
+- a quantile is the linear interpolation between order statistics at index ``q·(n−1)``
+  (numpy's default, R type 7); the median is the quantile 0.5;
+- ``p = min(x)``, ``s = quantile_q(x) − p`` (``1`` when that is 0: a flat channel),
+  ``b = clip((median(x) − p) / s, 0, 1)``, ``m`` solves ``mtf(m, b) = t`` and is clamped to
+  ``[MIDTONES_EPS, 1 − MIDTONES_EPS]``;
+- outside ``u ∈ [0, 1]`` the transfer curve continues as the straight line tangent at the
+  end point, so the unclipped value used by the mask thresholds and the inverse of a model
+  that strays outside [0, 1] stay finite, monotone and exactly reversible.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .exceptions import ParameterError
+
+__all__ = ["MIDTONES_EPS", "StretchParams", "fit_stretch", "midtones_for", "mtf", "quantiles"]
+
+MIDTONES_EPS = 1e-6
+"""Smallest distance of the midtones balance from 0 and 1 (0 and 1 are degenerate curves)."""
+
+_CHUNK = 1 << 22  # elements per slice when transforming large arrays
+
+
+def mtf(m: float | np.ndarray, x: np.ndarray) -> np.ndarray:
+    """Midtones transfer function ``(m−1)x / ((2m−1)x − m)``: maps 0→0, m→0.5, 1→1."""
+    return (m - 1.0) * x / ((2.0 * m - 1.0) * x - m)
+
+
+def midtones_for(b: float, t: float) -> float:
+    """The balance ``m`` with ``mtf(m, b) = t``, clamped away from the degenerate 0 and 1."""
+    m = b * (1.0 - t) / (b * (1.0 - 2.0 * t) + t)
+    return float(np.clip(m, MIDTONES_EPS, 1.0 - MIDTONES_EPS))
+
+
+def quantiles(values: np.ndarray, qs: Sequence[float]) -> list[float]:
+    """Linear-interpolation quantiles (numpy's default) of a 1-D array, in float64.
+
+    One partition serves every requested quantile, so a 24-megapixel channel costs one pass.
+    """
+    n = values.size
+    if n == 0:
+        raise ParameterError("cannot stretch an image with no valid pixels")
+    index = [q * (n - 1) for q in qs]
+    kth = sorted({min(int(np.floor(k)) + d, n - 1) for k in index for d in (0, 1)})
+    part = np.partition(values, kth)
+    out = []
+    for k in index:
+        lo = int(np.floor(k))
+        hi = min(lo + 1, n - 1)
+        a, b = float(part[lo]), float(part[hi])
+        out.append(a + (k - lo) * (b - a))
+    return out
+
+
+@dataclass(frozen=True)
+class StretchParams:
+    """Effective stretch of each channel: pedestal ``p``, scale ``s`` and midtones ``m``.
+
+    Examples
+    --------
+    >>> sp = StretchParams(pedestal=(0.1,), scale=(0.4,), midtones=(0.5,))
+    >>> round(sp.forward(np.array([[[0.3]]])).item(), 6)
+    0.5
+    >>> round(sp.inverse(np.array([[[0.5]]])).item(), 6)
+    0.3
+    """
+
+    pedestal: tuple[float, ...]
+    scale: tuple[float, ...]
+    midtones: tuple[float, ...]
+
+    def __post_init__(self) -> None:
+        for name in ("pedestal", "scale", "midtones"):
+            object.__setattr__(self, name, tuple(float(v) for v in getattr(self, name)))
+        if not len(self.pedestal) == len(self.scale) == len(self.midtones) >= 1:
+            raise ParameterError("stretch pedestal, scale and midtones need one value per channel")
+        values = self.pedestal + self.scale + self.midtones
+        if not all(np.isfinite(values)):
+            raise ParameterError("stretch parameters must be finite")
+        if min(self.scale) <= 0:
+            raise ParameterError(f"stretch scale must be > 0, got {list(self.scale)}")
+        if not all(0.0 < m < 1.0 for m in self.midtones):
+            raise ParameterError(f"stretch midtones must be in (0, 1), got {list(self.midtones)}")
+
+    @property
+    def channels(self) -> int:
+        """Number of channels these parameters describe."""
+        return len(self.pedestal)
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, Any], channels: int | None = None) -> StretchParams:
+        """Explicit parameters from JSON; a single value per key applies to every channel."""
+        unknown = sorted(set(values) - {"pedestal", "scale", "midtones"})
+        if unknown:
+            raise ParameterError(f"unknown stretch parameter(s): {', '.join(unknown)}")
+        try:
+            lists = {
+                k: np.atleast_1d(np.asarray(values[k], dtype=float)).tolist()
+                for k in ("pedestal", "scale", "midtones")
+            }
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ParameterError(
+                "explicit stretch needs numeric pedestal, scale and midtones"
+            ) from exc
+        n = channels or max(len(v) for v in lists.values())
+        for key, v in lists.items():
+            if len(v) == 1:
+                lists[key] = v * n
+            elif len(v) != n:
+                raise ParameterError(f"stretch {key} has {len(v)} values for {n} channel(s)")
+        return cls(**{k: tuple(v) for k, v in lists.items()})
+
+    def to_dict(self) -> dict[str, list[float]]:
+        """JSON-ready ``{"pedestal": [...], "scale": [...], "midtones": [...]}``."""
+        return {
+            "pedestal": list(self.pedestal),
+            "scale": list(self.scale),
+            "midtones": list(self.midtones),
+        }
+
+    def forward(self, x: np.ndarray, *, clip: bool = True) -> np.ndarray:
+        """Stretch linear values ``x`` (..., C); ``clip=False`` keeps the tangent extensions.
+
+        NaN stays NaN. The result has ``x``'s floating dtype (float32 for images).
+        """
+        return self._map(x, _forward_channel, clip)
+
+    def inverse(self, y: np.ndarray) -> np.ndarray:
+        """Linear values whose stretch is ``y`` (..., C): the inverse of ``forward(clip=False)``."""
+        return self._map(y, _inverse_channel, False)
+
+    def _map(self, a: np.ndarray, fn: Any, clip: bool) -> np.ndarray:
+        a = np.asarray(a)
+        dtype = np.result_type(a.dtype, np.float32)
+        if a.shape[-1] != self.channels:
+            raise ParameterError(f"stretch has {self.channels} channel(s), the image {a.shape[-1]}")
+        out = np.empty(a.shape, dtype=dtype)
+        flat_in = a.reshape(-1, self.channels)
+        flat_out = out.reshape(-1, self.channels)
+        for start in range(0, flat_in.shape[0], _CHUNK):
+            rows = slice(start, start + _CHUNK)
+            for c in range(self.channels):
+                v = flat_in[rows, c].astype(dtype, copy=False)
+                flat_out[rows, c] = fn(v, self.pedestal[c], self.scale[c], self.midtones[c], clip)
+        return out
+
+
+def _forward_channel(x: np.ndarray, p: float, s: float, m: float, clip: bool) -> np.ndarray:
+    u = (x - x.dtype.type(p)) / x.dtype.type(s)
+    y = mtf(x.dtype.type(m), np.clip(u, 0.0, 1.0))
+    if clip:
+        return y
+    low, high = (1.0 - m) / m, m / (1.0 - m)  # slopes of the curve at u = 0 and u = 1
+    y = np.where(u < 0, u * x.dtype.type(low), y)
+    return np.where(u > 1, 1.0 + (u - 1.0) * x.dtype.type(high), y)
+
+
+def _inverse_channel(y: np.ndarray, p: float, s: float, m: float, _clip: bool) -> np.ndarray:
+    u = mtf(y.dtype.type(1.0 - m), np.clip(y, 0.0, 1.0))
+    u = np.where(y < 0, y * y.dtype.type(m / (1.0 - m)), u)
+    u = np.where(y > 1, 1.0 + (y - 1.0) * y.dtype.type((1.0 - m) / m), u)
+    return u * y.dtype.type(s) + y.dtype.type(p)
+
+
+def fit_stretch(
+    pixels: np.ndarray, missing: np.ndarray, *, quantile: float, target: float
+) -> StretchParams:
+    """Per-channel ``p, s, m`` from the non-missing pixels of ``pixels`` (H, W, C).
+
+    Parameters
+    ----------
+    pixels
+        Linear image (H, W, C).
+    missing
+        (H, W) bool, True where a pixel is excluded from the statistics.
+    quantile, target
+        ``q`` and ``t`` of DESIGN §5.
+
+    Raises
+    ------
+    ParameterError
+        When no pixel is valid.
+    """
+    valid = ~missing
+    pedestal, scale, midtones = [], [], []
+    for c in range(pixels.shape[2]):
+        values = pixels[..., c][valid]
+        if values.size == 0:
+            raise ParameterError("cannot stretch an image with no valid pixels")
+        p = float(values.min())
+        q_val, med = quantiles(values, (quantile, 0.5))
+        s = q_val - p
+        if not s > 0:
+            s = 1.0
+        b = float(np.clip((med - p) / s, 0.0, 1.0))
+        pedestal.append(p)
+        scale.append(s)
+        midtones.append(midtones_for(b, target))
+    return StretchParams(tuple(pedestal), tuple(scale), tuple(midtones))

@@ -1,0 +1,280 @@
+"""Synthetic linear sky images with known truth, for ``bgoptimizer demo`` and the benchmark.
+
+The gradients follow the physics of their sources rather than low-order polynomials: a town's
+light dome beyond the frame (a power-law fall-off from an off-frame point), an airglow band
+(a broad, gently curved Gaussian ridge), blue-tinted moonglow (exponential fall-off, slower in
+blue as Rayleigh scattering is), a multiplicative vignetting residue (a flat that was not
+quite right), and a skyscape horizon glow (steep exponential rise toward a tilted horizon just
+below the frame). Over them: stars, a small galaxy, a large faint nebula, registration
+borders of exact zeros and photon + read noise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["CASES", "GRADIENTS", "INVENTED_LIMIT", "SyntheticSky", "make_sky", "score_model"]
+
+GRADIENTS = ("dome", "airglow", "moon", "vignette", "horizon")
+
+CASES: dict[str, tuple[str, ...]] = {
+    "flat": (),
+    "dome": ("dome",),
+    "airglow": ("airglow",),
+    "moon": ("moon",),
+    "vignette": ("vignette",),
+    "horizon": ("horizon",),
+    "dome+airglow+vignette": ("dome", "airglow", "vignette"),
+    "moon+horizon": ("moon", "horizon"),
+}
+"""Named benchmark cases: which gradients each one stacks."""
+
+SUPPORT = 0.05
+"""An extended object's support: where it exceeds this share of its peak."""
+
+INVENTED_LIMIT = 1.0
+"""% of the sky level by which a flat sky's model may vary outside the objects."""
+
+_SKY = np.array([0.040, 0.045, 0.050])  # linear sky level per channel (R, G, B)
+
+
+@dataclass(frozen=True)
+class SyntheticSky:
+    """An image and its truth, all (H, W, C) float32 in the image's linear units.
+
+    ``image = clip((background_sky + extended + stars) · vignette + noise, 0, 1)`` with missing
+    pixels set to 0; ``background`` is the sky after vignetting (what a perfect model
+    returns), ``extended`` the galaxy and nebula after vignetting (the flux a model must not
+    absorb).
+    """
+
+    image: np.ndarray
+    background: np.ndarray
+    extended: np.ndarray
+    missing: np.ndarray
+    gradients: tuple[str, ...]
+
+
+def make_sky(
+    height: int,
+    width: int,
+    *,
+    channels: int = 3,
+    gradients: Sequence[str] = ("dome", "airglow", "vignette"),
+    seed: int = 0,
+    noise: float = 1.0,
+    borders: bool = True,
+) -> SyntheticSky:
+    """Render one synthetic sky; the same seed gives the same image.
+
+    Parameters
+    ----------
+    height, width
+        Frame size in pixels.
+    channels
+        1 (mono, the green channel's levels) or 3 (RGB).
+    gradients
+        Any of :data:`GRADIENTS`; none gives a gradient-free sky.
+    seed
+        Seeds every random choice: positions, strengths, stars, noise.
+    noise
+        Noise scale (1 = a typical integrated master).
+    borders
+        Add registration borders (exact zeros) along two edges.
+
+    Examples
+    --------
+    >>> sky = make_sky(60, 90, gradients=("moon",), seed=1)
+    >>> sky.image.shape, bool(sky.missing.any())
+    ((60, 90, 3), True)
+    """
+    unknown = sorted(set(gradients) - set(GRADIENTS))
+    if unknown:
+        raise ValueError(f"unknown gradient(s): {', '.join(unknown)}")
+    rng = np.random.default_rng(seed)
+    scale = float(max(height, width))
+    yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
+    y, x = (yy + 0.5) / scale, (xx + 0.5) / scale
+    frame = (height / scale, width / scale)
+    sky_colour = _SKY if channels == 3 else _SKY[1:2]
+    bg = np.broadcast_to(sky_colour, (height, width, channels)).astype(np.float32).copy()
+    gain = np.ones((height, width, 1), np.float32)
+    for name in gradients:
+        if name == "vignette":
+            gain = _vignette(y, x, frame, rng)[..., None]
+        else:
+            bg += _ADDITIVE[name](y, x, frame, rng, channels)
+    extended = _galaxy(y, x, frame, rng, channels, scale) + _nebula(y, x, frame, rng, channels)
+    stars = _stars(height, width, rng, channels)
+    background = bg * gain
+    extended = extended * gain
+    signal = background + extended + stars * gain
+    sigma = noise * np.sqrt(2e-6 * signal + 1e-6)
+    image = np.clip(signal + sigma * rng.standard_normal(signal.shape, np.float32), 1e-6, 1)
+    missing = _borders(height, width, rng) if borders else np.zeros((height, width), bool)
+    image[missing] = 0.0
+    return SyntheticSky(
+        image.astype(np.float32),
+        background.astype(np.float32),
+        extended.astype(np.float32),
+        missing,
+        tuple(gradients),
+    )
+
+
+def score_model(sky: SyntheticSky, model: np.ndarray) -> dict[str, float]:
+    """How well a linear background ``model`` (H, W, C) matches the truth, in percent.
+
+    ``residual_rms_pct`` / ``residual_max_pct``: model − truth with its mean removed, RMS and
+    largest absolute value over the valid pixels, as % of the true gradient's peak-to-peak
+    (channel mean). ``absorbed_pct``: how much of the extended objects' profile the model's
+    excess over the truth holds (least-squares coefficient of the object in the residual,
+    offset taken outside the objects; 100 = the model swallowed the objects whole). On a
+    gradient-free sky ``invented_ptp_pct`` replaces the residual figures: the model's
+    peak-to-peak outside the objects as % of the sky level.
+    """
+    valid = ~sky.missing
+    truth = sky.background[valid].astype(np.float64)
+    est = model[valid].astype(np.float64)
+    diff = est - truth
+    ext = sky.extended[valid].astype(np.float64)
+    support = ext > SUPPORT * ext.max(axis=0)
+    out: dict[str, float] = {}
+    ptp = np.ptp(truth, axis=0)
+    if ptp.min() > 0:
+        centred = diff - diff.mean(axis=0)
+        out["residual_rms_pct"] = float(np.mean(np.sqrt((centred**2).mean(axis=0)) / ptp * 100))
+        out["residual_max_pct"] = float(np.mean(np.abs(centred).max(axis=0) / ptp * 100))
+    else:
+        outside = ~support.any(axis=1)
+        sky_level = np.median(truth, axis=0)
+        out["invented_ptp_pct"] = float(np.max(np.ptp(est[outside], axis=0) / sky_level * 100))
+    absorbed = 0.0
+    for c in range(ext.shape[1]):  # the object's template fitted to the residual, flux-weighted
+        e = ext[:, c]
+        offset = np.median(diff[~support[:, c], c])
+        absorbed += float(((diff[:, c] - offset) * e).sum() / (e * e).sum() * e.sum())
+    out["absorbed_pct"] = absorbed / float(ext.sum()) * 100
+    return out
+
+
+def _colour(channels: int, rgb: Sequence[float]) -> np.ndarray:
+    c = np.asarray(rgb, np.float32)
+    return c if channels == 3 else c[1:2]
+
+
+def _off_frame_point(frame: tuple[float, float], rng: np.random.Generator, reach: float):
+    """A point just beyond a random edge or corner of the frame."""
+    h, w = frame
+    angle = rng.uniform(0, 2 * np.pi)
+    cy, cx = h / 2, w / 2
+    r = np.hypot(cy, cx) * (1 + reach)
+    return cy + r * np.sin(angle), cx + r * np.cos(angle)
+
+
+def _dome(y, x, frame, rng, channels):
+    py, px = _off_frame_point(frame, rng, rng.uniform(0.05, 0.4))
+    d2 = (y - py) ** 2 + (x - px) ** 2
+    length = rng.uniform(0.25, 0.5)
+    shape = (1 + d2 / length**2) ** -1.5  # sodium/LED glow over a town, seen at an altitude
+    shape /= shape.max()
+    return shape[..., None] * rng.uniform(0.03, 0.06) * _colour(channels, (1.0, 0.8, 0.55))
+
+
+def _airglow(y, x, frame, rng, channels):
+    h, w = frame
+    theta = rng.uniform(0, np.pi)
+    curvature = rng.uniform(0.5, 1.5)  # the band is an arc of a great circle
+    ny, nx = np.sin(theta), np.cos(theta)
+    along = (y - h / 2) * nx - (x - w / 2) * ny
+    across = (y - h / 2) * ny + (x - w / 2) * nx - rng.uniform(-0.2, 0.2) * max(h, w)
+    across = across - 0.5 * curvature * along**2
+    width = rng.uniform(0.12, 0.25)
+    shape = np.exp(-0.5 * (across / width) ** 2)
+    return shape[..., None] * rng.uniform(0.01, 0.02) * _colour(channels, (0.7, 1.0, 0.45))
+
+
+def _moon(y, x, frame, rng, channels):
+    py, px = _off_frame_point(frame, rng, rng.uniform(0.2, 0.8))
+    d = np.sqrt((y - py) ** 2 + (x - px) ** 2)[..., None]
+    lengths = _colour(channels, (0.35, 0.45, 0.6))  # blue scatters farther
+    shape = np.exp(-(d - d.min()) / lengths)
+    return shape * rng.uniform(0.02, 0.04) * _colour(channels, (0.8, 0.9, 1.0))
+
+
+def _horizon(y, x, frame, rng, channels):
+    h, w = frame
+    tilt = rng.uniform(-0.15, 0.15)
+    horizon = h + rng.uniform(0.0, 0.05) + tilt * (x - w / 2)  # just below the bottom edge
+    depth = np.maximum(horizon - y, 0)
+    shape = np.exp(-depth / rng.uniform(0.08, 0.15))
+    return shape[..., None] * rng.uniform(0.04, 0.08) * _colour(channels, (1.0, 0.75, 0.5))
+
+
+_ADDITIVE = {"dome": _dome, "airglow": _airglow, "moon": _moon, "horizon": _horizon}
+
+
+def _vignette(y, x, frame, rng):
+    h, w = frame
+    cy, cx = h / 2 + rng.uniform(-0.05, 0.05), w / 2 + rng.uniform(-0.05, 0.05)
+    r2 = ((y - cy) ** 2 + (x - cx) ** 2) / (h**2 + w**2) * 4  # 1 at the corners
+    return 1 - rng.uniform(0.05, 0.12) * r2 + rng.uniform(0.0, 0.02) * r2**2
+
+
+def _galaxy(y, x, frame, rng, channels, scale):
+    h, w = frame
+    cy, cx = rng.uniform(0.25, 0.75) * h, rng.uniform(0.25, 0.75) * w
+    size = rng.uniform(0.012, 0.025)
+    axis, angle = rng.uniform(0.35, 0.8), rng.uniform(0, np.pi)
+    dy, dx = y - cy, x - cx
+    u = dx * np.cos(angle) + dy * np.sin(angle)
+    v = (-dx * np.sin(angle) + dy * np.cos(angle)) / axis
+    r = np.sqrt(u**2 + v**2 + (0.5 / scale) ** 2)
+    disk = np.exp(-r / size) + 2.0 * np.exp(-((r / (0.15 * size)) ** 0.5) * 3)
+    return disk[..., None] * rng.uniform(0.02, 0.05) * _colour(channels, (1.0, 0.9, 0.75))
+
+
+def _nebula(y, x, frame, rng, channels):
+    h, w = frame
+    cy, cx = rng.uniform(0.3, 0.7) * h, rng.uniform(0.3, 0.7) * w
+    total = np.zeros_like(y)
+    for _ in range(6):  # a few overlapping clouds make an irregular, faint, large object
+        oy, ox = cy + rng.normal(0, 0.08), cx + rng.normal(0, 0.08)
+        s = rng.uniform(0.05, 0.12)
+        total += rng.uniform(0.5, 1.0) * np.exp(-0.5 * ((y - oy) ** 2 + (x - ox) ** 2) / s**2)
+    total /= total.max()
+    return total[..., None] * rng.uniform(0.006, 0.012) * _colour(channels, (1.0, 0.45, 0.6))
+
+
+def _stars(height, width, rng, channels):
+    stars = np.zeros((height, width, channels), np.float32)
+    count = max(5, height * width // 1500)
+    sigma = rng.uniform(0.9, 1.4)
+    half = 6
+    k = np.arange(-half, half + 1, dtype=np.float32)
+    ys = rng.integers(0, height, count)
+    xs = rng.integers(0, width, count)
+    flux = 10 ** rng.uniform(-3, 0.3, count)  # total flux per star, log-uniform
+    tint = rng.uniform(0.7, 1.3, (count, 3))
+    for cy, cx, f, t in zip(ys, xs, flux, tint, strict=True):
+        fy, fx = rng.uniform(-0.5, 0.5, 2)
+        psf = np.exp(-0.5 * ((k[:, None] - fy) ** 2 + (k[None, :] - fx) ** 2) / sigma**2)
+        psf *= f / (2 * np.pi * sigma**2)
+        y0, y1 = max(0, cy - half), min(height, cy + half + 1)
+        x0, x1 = max(0, cx - half), min(width, cx + half + 1)
+        stamp = psf[y0 - cy + half : y1 - cy + half, x0 - cx + half : x1 - cx + half]
+        stars[y0:y1, x0:x1] += stamp[..., None] * (t if channels == 3 else t[1:2])
+    return stars
+
+
+def _borders(height, width, rng):
+    missing = np.zeros((height, width), bool)
+    top = int(rng.uniform(0.01, 0.04) * height)
+    left = int(rng.uniform(0.01, 0.04) * width)
+    missing[:top] = True
+    rows = np.arange(height)[:, None]
+    missing |= np.arange(width)[None, :] < left + (rows * 0.01).astype(int)  # slight rotation
+    return missing

@@ -1,0 +1,116 @@
+"""From the linear full-resolution image to what the fit sees (DESIGN §3 steps 2-5).
+
+Missing pixels, the stretch, block downscaling and the weight mask, in one pass over the
+image in bands (the stretched full-size image is never held in memory). Shared by the
+pipeline and ``bgoptimizer preview``, so the preview shows exactly what is fitted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .downscale import auto_factor, downscale
+from .masking import check_user_mask, missing_mask, weight_mask
+from .params import FitParams
+from .stretch import StretchParams, fit_stretch
+
+__all__ = ["Working", "prepare"]
+
+
+@dataclass(frozen=True)
+class Working:
+    """The working-resolution problem.
+
+    Attributes
+    ----------
+    image
+        (h, w, C) float32 stretched image clipped to [0, 1], NaN where a block is all missing.
+    unclipped
+        The same before clipping (what the thresholds compare).
+    weight
+        (h, w, C) float32 in [0, 1].
+    coords
+        (h, w, 2) float32 ``(y, x)`` block centres over ``max(H, W)``.
+    missing
+        (H, W) bool full-resolution missing pixels.
+    stretch
+        Effective stretch parameters.
+    factor
+        Block size.
+    """
+
+    image: np.ndarray
+    unclipped: np.ndarray
+    weight: np.ndarray
+    coords: np.ndarray
+    missing: np.ndarray
+    stretch: StretchParams
+    factor: int
+
+
+def prepare(
+    pixels: np.ndarray,
+    params: FitParams,
+    *,
+    mask: np.ndarray | None = None,
+    stretch: StretchParams | None = None,
+    factor: int | None = None,
+    missing: np.ndarray | None = None,
+) -> Working:
+    """Build the working problem from linear ``pixels`` (H, W, C).
+
+    Parameters
+    ----------
+    pixels
+        Linear input; not modified.
+    params
+        Fit parameters (quantile, target, downscale, thresholds are used here).
+    mask
+        Optional user mask, (H, W), (H, W, 1) or (H, W, C).
+    stretch
+        Explicit stretch parameters; computed from the image when omitted.
+    factor
+        Block size overriding ``params.downscale`` (the preview picks its own).
+    missing
+        The image's :func:`~bgoptimizer.masking.missing_mask`, when the caller has it.
+
+    Raises
+    ------
+    MaskError
+        The mask does not match the image.
+    ParameterError
+        No valid pixel, or explicit stretch parameters for another channel count.
+    """
+    height, width, channels = pixels.shape
+    user = None if mask is None else check_user_mask(mask, (height, width, channels))
+    if missing is None:
+        missing = missing_mask(pixels)
+    if stretch is None:
+        stretch = fit_stretch(pixels, missing, quantile=params.quantile, target=params.target)
+    f = factor or params.downscale or auto_factor(height, width)
+
+    def to_stretched(band: np.ndarray, rows: slice) -> np.ndarray:
+        out = stretch.forward(np.where(np.isfinite(band), band, 0), clip=False)
+        out[missing[rows]] = np.nan
+        return out
+
+    work = downscale(pixels, f, params.downscale_function, transform=to_stretched)
+    user_small = None if user is None else downscale(user, f, params.downscale_function).pixels
+    weight = weight_mask(
+        work.pixels,
+        work.valid_fraction,
+        threshold_min=params.threshold_min,
+        threshold_max=params.threshold_max,
+        user=user_small,
+    )
+    return Working(
+        image=np.clip(work.pixels, 0.0, 1.0),
+        unclipped=work.pixels,
+        weight=weight,
+        coords=work.coords,
+        missing=missing,
+        stretch=stretch,
+        factor=f,
+    )
