@@ -21,7 +21,7 @@ import numpy as np
 from .correction import correct
 from .exceptions import FormatError, ParameterError
 from .io.image import ImageData, Property
-from .masking import missing_mask
+from .masking import check_user_mask, missing_mask
 from .params import FitParams
 from .preview import display_stretch
 from .progress import ProgressEvent, ProgressHooks, Stage
@@ -294,7 +294,9 @@ def run_files(
     progress = _Progress(hooks)
     progress.stage(Stage.READING, f"reading {Path(input_path).name}")
     image = read_image(Path(input_path))
-    mask = None if mask_path is None else read_image(Path(mask_path)).pixels
+    mask = None
+    if mask_path is not None:  # checked now, not after the stretch
+        mask = check_user_mask(read_image(Path(mask_path)).pixels, image.shape)
     result = _run(image, params, mask, device, stretch, progress)
     progress.stage(Stage.WRITING, "writing the results")
     write_image(outputs.background, result.background)

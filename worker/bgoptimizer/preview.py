@@ -11,8 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .io.atomic import atomic_write
 from .masking import missing_mask
-from .report import write_atomic
 from .stretch import fit_stretch
 
 __all__ = ["TINT", "display_stretch", "encode_png", "tint", "write_png"]
@@ -59,4 +59,6 @@ def encode_png(image: np.ndarray) -> bytes:
 
 def write_png(path: Path, image: np.ndarray) -> None:
     """Write :func:`encode_png` to ``path`` atomically (temporary file, then rename)."""
-    write_atomic(path, encode_png(image))
+    data = encode_png(image)
+    with atomic_write(path) as f:
+        f.write(data)

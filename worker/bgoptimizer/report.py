@@ -8,9 +8,7 @@ clipped counts, timings per stage, device and versions.
 from __future__ import annotations
 
 import json
-import os
 import platform
-import tempfile
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -20,6 +18,7 @@ import numpy as np
 
 from . import __version__
 from .correction import Correction
+from .io.atomic import atomic_write
 from .params import FitParams
 from .working import Working
 
@@ -28,7 +27,6 @@ __all__ = [
     "build_report",
     "history_lines",
     "versions",
-    "write_atomic",
     "write_report",
 ]
 
@@ -122,20 +120,5 @@ def build_report(
 
 def write_report(path: Path, report: dict[str, Any]) -> None:
     """Write the report as indented JSON, atomically."""
-    write_atomic(path, (json.dumps(report, indent=2) + "\n").encode("utf-8"))
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to a temporary file beside ``path``, then rename it into place.
-
-    A reader never sees a half-written file, and a failure leaves no partial output behind.
-    """
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_write(path) as f:
+        f.write((json.dumps(report, indent=2) + "\n").encode("utf-8"))

@@ -8,6 +8,7 @@ channels (the last axis), and works in the dtype of its inputs (float32 in the e
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import NamedTuple
 
 import tensorflow as tf
@@ -82,6 +83,24 @@ def _poly_basis(points: tf.Tensor) -> tf.Tensor:
     return tf.concat([tf.ones_like(points[:, :1]), points], axis=1)
 
 
+@tf.custom_gradient
+def _symmetric_solve(lhs: tf.Tensor, rhs: tf.Tensor) -> tuple[tf.Tensor, Callable]:
+    """``lhs^-1 rhs`` for a symmetric ``lhs``, with a hand-written gradient.
+
+    One explicit inverse serves the forward pass and the backward pass (two matrix products:
+    ``d rhs = lhs^-1 g`` and ``d lhs = -d rhs · solution^T``), instead of autodiff's second
+    factorisation: the compiled training step shrinks and compiles several times faster.
+    """
+    inverse = tf.linalg.inv(lhs)
+    solution = tf.matmul(inverse, rhs)
+
+    def grad(upstream: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+        d_rhs = tf.matmul(inverse, upstream)
+        return -tf.matmul(d_rhs, solution, transpose_b=True), d_rhs
+
+    return solution, grad
+
+
 def solve(
     centres: tf.Tensor, values: tf.Tensor, order: int, regularisation: float = 0.0
 ) -> Spline:
@@ -128,7 +147,7 @@ def solve(
         axis=0,
     )
     rhs = tf.concat([values, tf.zeros((3, tf.shape(values)[1]), values.dtype)], axis=0)
-    solution = tf.linalg.solve(lhs, rhs)
+    solution = _symmetric_solve(lhs, rhs)
     return Spline(centres, solution[:n], solution[n:], order)
 
 

@@ -80,28 +80,29 @@ class _JobHooks:
         )
 
 
-def _describe_devices() -> list[dict[str, str]]:
-    import tensorflow as tf
+def _hello() -> dict[str, Any]:
+    """TensorFlow version and devices, as ``GET /v1/health`` reports them."""
+    from ..devices import gpu_names, versions
 
-    gpus = tf.config.list_physical_devices("GPU")
-    out = []
-    for gpu in gpus:
-        details = tf.config.experimental.get_device_details(gpu)
-        out.append({"type": "GPU", "name": str(details.get("device_name", gpu.name))})
-    return out or [{"type": "CPU", "name": "CPU"}]
+    devices = [{"type": "GPU", "name": name} for name in gpu_names()]
+    return {
+        "tensorflow": versions()["tensorflow"],
+        "devices": devices or [{"type": "CPU", "name": "CPU"}],
+    }
 
 
 def _run(task: dict[str, Any], channel: _Channel, cancel: threading.Event) -> None:
     """One fit: outputs go to ``work/``; the API process renames them into ``results/``."""
     from ..params import FitParams
     from ..pipeline import OutputPaths, run_files
+    from ..report import write_report
 
     job, job_dir = task["job"], Path(task["dir"])
     work = job_dir / "work"
     work.mkdir(exist_ok=True)
     outputs = OutputPaths(work / BACKGROUND_FILE, work / CORRECTED_FILE, work / REPORT_FILE)
     try:
-        run_files(
+        report = run_files(
             job_dir / IMAGE_FILE,
             outputs,
             FitParams.from_mapping(task["params"]),
@@ -118,6 +119,14 @@ def _run(task: dict[str, Any], channel: _Channel, cancel: threading.Event) -> No
         code = "resources" if type(exc).__name__ == "ResourceExhaustedError" else "internal"
         channel.send("failed", job=job, code=code, message=f"{type(exc).__name__}: {exc}")
     else:
+        report["files"] = {  # names as served, not paths inside the worker's data dir
+            "input": IMAGE_FILE,
+            "mask": MASK_FILE if task["mask"] else None,
+            "background": BACKGROUND_FILE,
+            "corrected": CORRECTED_FILE,
+            "report": REPORT_FILE,
+        }
+        write_report(outputs.report, report)
         channel.send("done", job=job)
 
 
@@ -144,14 +153,7 @@ def main() -> None:
     tasks: queue.Queue[dict[str, Any]] = queue.Queue()
     cancel = threading.Event()
     threading.Thread(target=_read_requests, args=(tasks, cancel), daemon=True).start()
-    from importlib import metadata
-
-    channel.send(
-        "hello",
-        pid=os.getpid(),
-        tensorflow=metadata.version("tensorflow"),
-        devices=_describe_devices(),
-    )
+    channel.send("hello", pid=os.getpid(), **_hello())
     while True:
         _run(tasks.get(), channel, cancel)
 

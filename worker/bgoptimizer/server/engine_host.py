@@ -45,7 +45,10 @@ class EngineHost:
         with self._lock:
             self.generation += 1
             self.info = {}
-            env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2")}
+            env = {
+                **os.environ,
+                "TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2"),
+            }
             self._proc = subprocess.Popen(
                 [sys.executable, "-m", "bgoptimizer.server.engine"],
                 stdin=subprocess.PIPE,

@@ -12,6 +12,7 @@ from http import HTTPStatus
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..exceptions import BgoptError, JobError, ResourceError
@@ -111,17 +112,21 @@ async def _on_bgopt_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    code = _CODE_OF_STATUS.get(exc.status_code, "bad_request" if exc.status_code < 500 else "internal")
-    message = {404: f"no such path: {request.url.path}",
-               405: f"{request.method} is not allowed on {request.url.path}"}.get(
-        exc.status_code, str(exc.detail or HTTPStatus(exc.status_code).phrase))
+    code = _CODE_OF_STATUS.get(
+        exc.status_code, "bad_request" if exc.status_code < 500 else "internal"
+    )
+    message = {
+        404: f"no such path: {request.url.path}",
+        405: f"{request.method} is not allowed on {request.url.path}",
+    }.get(exc.status_code, str(exc.detail or HTTPStatus(exc.status_code).phrase))
     return JSONResponse(error_body(code, message), exc.status_code, headers=exc.headers)
 
 
 async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, RequestValidationError)
-    first = exc.errors()[0] if exc.errors() else {"type": "", "loc": (), "msg": "invalid"}
-    if first["type"] in ("json_invalid", "model_attributes_type", "dict_type"):
+    assert isinstance(exc, (RequestValidationError, ValidationError))
+    errors = exc.errors()
+    first = errors[0] if errors else {"type": "", "loc": (), "msg": "invalid"}
+    if first["type"] in ("json_invalid", "model_attributes_type", "dict_type", "model_type"):
         return _json_error("bad_request", f"the body must be a JSON object: {first['msg']}")
     where = ".".join(str(p) for p in first["loc"] if p not in ("body", "params"))
     return _json_error("bad_parameter", f"{where or 'body'}: {first['msg']}")
@@ -137,4 +142,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(BgoptError, _on_bgopt_error)
     app.add_exception_handler(StarletteHTTPException, _on_http_error)
     app.add_exception_handler(RequestValidationError, _on_validation_error)
+    app.add_exception_handler(ValidationError, _on_validation_error)
     app.add_exception_handler(Exception, _on_unexpected)

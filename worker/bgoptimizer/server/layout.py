@@ -29,7 +29,8 @@ MASK_FILE = "mask.xisf"
 PREVIEW_FILE = "preview.png"
 RESULTS_DIR = "results"
 WORK_DIR = "work"
-PART_SUFFIX = ".part"
+PART_PREFIX = ".part-"
+"""Start of every temporary name; whatever carries it after a restart is removed."""
 BACKGROUND_FILE = "background.xisf"
 CORRECTED_FILE = "corrected.xisf"
 REPORT_FILE = "report.json"
@@ -80,6 +81,7 @@ class JobPaths:
         """Where a served result lives (``preview.png`` sits at the job's top level)."""
         return self.preview if name == PREVIEW_FILE else self.results / name
 
-    def part(self, name: str) -> Path:
-        """A temporary name for an upload in progress."""
-        return self.root / f"{name}{PART_SUFFIX}"
+    def part(self, name: str, tag: str) -> Path:
+        """A temporary name for an upload in progress (``tag`` keeps two uploads apart; the
+        extension stays, since readers choose the format from it)."""
+        return self.root / f"{PART_PREFIX}{tag}-{name}"

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import NotFoundError
-from .layout import JOB_ID_RE, JOBS_DIR, PART_SUFFIX, JobPaths
+from .layout import JOB_ID_RE, JOBS_DIR, PART_PREFIX, JobPaths
 
 __all__ = ["FINISHED", "JobRecord", "JobState", "JobStore", "dir_size"]
 
@@ -97,7 +97,7 @@ def dir_size(path: Path) -> int:
 
 
 def _write_json_atomic(path: Path, data: dict[str, Any]) -> None:
-    tmp = path.with_name(f"{path.name}{PART_SUFFIX}")
+    tmp = path.with_name(f"{PART_PREFIX}{path.name}")
     with open(tmp, "w", encoding="utf-8") as fh:
         json.dump(data, fh, indent=1)
         fh.flush()
@@ -111,7 +111,8 @@ class JobStore:
     def __init__(self, data_dir: Path) -> None:
         self.root = Path(data_dir) / JOBS_DIR
         self.root.mkdir(parents=True, exist_ok=True)
-        self._lock = threading.RLock()
+        self.lock = threading.RLock()
+        """Held while a change must see and write one consistent record (reentrant)."""
         self._jobs: dict[str, JobRecord] = {}
 
     def paths(self, job_id: str) -> JobPaths:
@@ -122,7 +123,7 @@ class JobStore:
 
     def create(self, *, name: str | None, params: dict[str, Any]) -> JobRecord:
         """A new job in state ``created``, on disk before it is returned."""
-        with self._lock:
+        with self.lock:
             job_id = f"j_{secrets.token_hex(6)}"
             paths = self.paths(job_id)
             paths.root.mkdir()
@@ -132,7 +133,7 @@ class JobStore:
     def get(self, job_id: str) -> JobRecord:
         """The current record, or :class:`NotFoundError`."""
         self.paths(job_id)
-        with self._lock:
+        with self.lock:
             try:
                 return self._jobs[job_id]
             except KeyError:
@@ -140,7 +141,7 @@ class JobStore:
 
     def update(self, job_id: str, *, persist: bool = True, **changes: Any) -> JobRecord:
         """Apply ``changes`` and (unless ``persist`` is false) write the record through."""
-        with self._lock:
+        with self.lock:
             record = dataclasses.replace(self.get(job_id), **changes)
             if record.state != self._jobs[job_id].state:
                 log.info("job %s %s -> %s", job_id, self._jobs[job_id].state, record.state)
@@ -152,7 +153,7 @@ class JobStore:
     def delete(self, job_id: str) -> None:
         """Forget a job and remove its directory."""
         paths = self.paths(job_id)
-        with self._lock:
+        with self.lock:
             self.get(job_id)
             del self._jobs[job_id]
             shutil.rmtree(paths.root, ignore_errors=True)
@@ -160,12 +161,12 @@ class JobStore:
 
     def all(self) -> list[JobRecord]:
         """Every record, oldest first."""
-        with self._lock:
+        with self.lock:
             return sorted(self._jobs.values(), key=lambda r: r.created_at)
 
     def load(self) -> list[JobRecord]:
         """Read every ``job.json`` from disk (at start); unreadable job folders are removed."""
-        with self._lock:
+        with self.lock:
             for entry in sorted(self.root.iterdir()):
                 if not JOB_ID_RE.fullmatch(entry.name) or not entry.is_dir():
                     continue

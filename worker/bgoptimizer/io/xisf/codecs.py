@@ -87,9 +87,7 @@ def compress(data: memoryview | bytes, codec: str, *, threads: int = 0) -> bytes
         return cctx.compress(data)
     if codec in ("lz4", "lz4hc"):
         mode = "high_compression" if codec == "lz4hc" else "default"
-        return lz4.block.compress(
-            data, mode=mode, compression=LEVELS[codec], store_size=False
-        )
+        return lz4.block.compress(data, mode=mode, compression=LEVELS[codec], store_size=False)
     raise XISFError(f"unknown compression codec {codec!r}")
 
 

@@ -1,0 +1,107 @@
+/*
+ * BGX.display: what the dialog shows, as pure functions: the progress line, where the preview
+ * bitmap sits in its control (fit to window or 1:1), the stretched + tinted preview planes
+ * (thresholds and mask shown as a red tint on the weight-0 areas) and the sample markers.
+ */
+var BGX = (typeof BGX !== "undefined") ? BGX : {};
+
+BGX.display = (function () {
+   "use strict";
+
+   var TINT = [0.85, 0.1, 0.1];
+   var TINT_OPACITY = 0.55;
+
+   function fixed(v, digits) {
+      return v === null || v === undefined ? "-" : Number(v).toFixed(digits);
+   }
+
+   /* "optimising - epoch 420/1000 - loss 0.012300" from a parsed status. */
+   function progressText(status) {
+      if (status.state === "queued") {
+         return "Queued" + (status.queuePosition !== null ? " (position " + status.queuePosition + ")" : "");
+      }
+      if (status.state !== "running") {
+         return status.state.charAt(0).toUpperCase() + status.state.slice(1);
+      }
+      var parts = [status.stage || "running"];
+      if (status.epoch !== null) {
+         parts.push("epoch " + status.epoch + (status.epochs !== null ? "/" + status.epochs : ""));
+      }
+      if (status.loss !== null) {
+         parts.push("loss " + fixed(status.loss, 6));
+      }
+      if (status.eta !== null) {
+         parts.push("about " + Math.ceil(status.eta) + " s left");
+      }
+      return parts.join(" - ");
+   }
+
+   /*
+    * Where a bitmap of bw x bh goes in a control of cw x ch: {scale, x, y, width, height}.
+    * fit: scaled (down or up) to fit, centred; otherwise 1:1, centred (negative x/y crop).
+    */
+   function placement(bw, bh, cw, ch, fit) {
+      var scale = fit ? Math.min(cw / bw, ch / bh) : 1;
+      if (!(scale > 0) || !isFinite(scale)) {
+         scale = 1;
+      }
+      var w = Math.max(1, Math.round(bw * scale));
+      var h = Math.max(1, Math.round(bh * scale));
+      return { scale: scale, x: Math.floor((cw - w) / 2), y: Math.floor((ch - h) / 2), width: w, height: h };
+   }
+
+   /*
+    * Display planes (always 3, RGB) of the preview: each channel stretched with (p, s, m),
+    * tinted where the pixel gets weight 0 in the fit: missing, outside [tmin, tmax] on the
+    * unclipped stretch (any channel), or user mask below 0.5. mask may be null.
+    */
+   function composePreview(planes, count, eff, thresholds, mask) {
+      var missing = BGX.stretch.missingMask(planes, count);
+      var out = [new Float32Array(count), new Float32Array(count), new Float32Array(count)];
+      var excluded = new Uint8Array(count);
+      var nc = planes.length;
+      for (var c = 0; c < nc; ++c) {
+         var p = eff.pedestal[c];
+         var s = eff.scale[c];
+         var m = eff.midtones[c];
+         var plane = planes[c];
+         var dst = out[c < 3 ? c : 2];
+         for (var i = 0; i < count; ++i) {
+            var y = BGX.stretch.forward(plane[i], p, s, m, false);
+            if (y < thresholds.min || y > thresholds.max) {
+               excluded[i] = 1;
+            }
+            dst[i] = Math.min(1, Math.max(0, y));
+         }
+      }
+      if (nc === 1) {
+         out[1].set(out[0]);
+         out[2].set(out[0]);
+      }
+      for (var k = 0; k < count; ++k) {
+         if (missing[k] || excluded[k] || (mask && mask[k] < 0.5)) {
+            for (var ch = 0; ch < 3; ++ch) {
+               out[ch][k] = out[ch][k] * (1 - TINT_OPACITY) + TINT[ch] * TINT_OPACITY;
+            }
+         }
+      }
+      return out;
+   }
+
+   /* report.json samples (full-resolution pixels) -> control coordinates of the markers. */
+   function sampleMarkers(samples, previewFactor, place) {
+      return (samples || []).map(function (smp) {
+         return {
+            x: place.x + smp.x * previewFactor * place.scale,
+            y: place.y + smp.y * previewFactor * place.scale
+         };
+      });
+   }
+
+   return {
+      progressText: progressText,
+      placement: placement,
+      composePreview: composePreview,
+      sampleMarkers: sampleMarkers
+   };
+})();

@@ -1,0 +1,541 @@
+"use strict";
+/*
+ * What the shim's PixInsight objects do (strictness lives in strict.js). Only members the
+ * script uses have behaviour; the rest are inert. `world` is the shared state a test inspects
+ * and drives: console lines, settings, windows, message boxes, timers, HTTP log.
+ */
+const fs = require("node:fs");
+const path = require("node:path");
+const { spawnSync } = require("node:child_process");
+const { stateOf } = require("./strict");
+const files = require("./files");
+
+function behaviours(world, C) {
+   const S = stateOf;
+
+   /* ---- geometry, bytes ---- */
+   const Rect = {
+      init(self, a) {
+         let v = [0, 0, 0, 0];
+         if (a.length === 4) {
+            v = a;
+         } else if (a.length === 2) {
+            v = [0, 0, a[0], a[1]];
+         }
+         [self.x0, self.y0, self.x1, self.y1] = v;
+      },
+      proto: {
+         get width() { return this.x1 - this.x0; },
+         get height() { return this.y1 - this.y0; }
+      }
+   };
+   const Point = { init(self, a) { self.x = a[0] || 0; self.y = a[1] || 0; } };
+
+   const ByteArray = {
+      init(self, a) {
+         S(self).buf = typeof a[0] === "string" ? Buffer.from(a[0], "latin1") : Buffer.alloc(typeof a[0] === "number" ? a[0] : 0);
+      },
+      proto: {
+         get length() { return S(this).buf.length; },
+         isEmpty() { return S(this).buf.length === 0; },
+         add(other) { S(this).buf = Buffer.concat([S(this).buf, S(other).buf]); },
+         utf8ToString() { return S(this).buf.toString("utf8"); },
+         toString() { return S(this).buf.toString("latin1"); },
+         at(i) { return S(this).buf[i]; }
+      },
+      statics: {
+         stringToUTF8(s) { return fromBuffer(Buffer.from(s, "utf8")); }
+      }
+   };
+   const fromBuffer = (buf) => {
+      const b = new C.ByteArray();
+      S(b).buf = buf;
+      return b;
+   };
+
+   /* ---- files ---- */
+   const File = {
+      init(self) { S(self).fd = null; },
+      proto: {
+         openForReading(p) {
+            S(this).fd = fs.openSync(p, "r");
+            S(this).pos = 0;
+            S(this).size = fs.fstatSync(S(this).fd).size;
+         },
+         get size() { return S(this).size; },
+         get position() { return S(this).pos; },
+         get isEOF() { return S(this).pos >= S(this).size; },
+         read(type, count) {
+            if (type !== world.families.DataType.ByteArray) {
+               throw new Error("shim: File.read supports DataType.ByteArray only");
+            }
+            const buf = Buffer.alloc(Math.min(count, S(this).size - S(this).pos));
+            fs.readSync(S(this).fd, buf, 0, buf.length, S(this).pos);
+            S(this).pos += buf.length;
+            return fromBuffer(buf);
+         },
+         close() {
+            if (S(this).fd !== null) {
+               fs.closeSync(S(this).fd);
+               S(this).fd = null;
+            }
+         }
+      },
+      statics: {
+         exists(p) { return fs.existsSync(p) && fs.statSync(p).isFile(); },
+         remove(p) {
+            if (!fs.existsSync(p)) {
+               throw new Error(`File.remove: no such file: ${p}`);
+            }
+            fs.unlinkSync(p);
+         },
+         readFile(p) { return fromBuffer(fs.readFileSync(p)); },
+         writeFile(p, data) { fs.writeFileSync(p, S(data).buf); },
+         readTextFile(p) { return fs.readFileSync(p, "utf8"); },
+         writeTextFile(p, text) { fs.writeFileSync(p, text, "utf8"); },
+         extractName(p) { return path.basename(p, path.extname(p)); },
+         extractNameAndExtension(p) { return path.basename(p); },
+         get systemTempDirectory() { return world.tempDir; }
+      }
+   };
+   const FileFind = {
+      init(self) { S(self).list = []; },
+      proto: {
+         begin(pattern) {
+            const dir = path.dirname(pattern);
+            const re = new RegExp("^" + path.basename(pattern).replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".") + "$");
+            S(this).list = fs.existsSync(dir) ? fs.readdirSync(dir).filter((n) => re.test(n)).map((n) => path.join(dir, n)) : [];
+            return this.next();
+         },
+         next() {
+            const p = S(this).list.shift();
+            S(this).current = p;
+            return p !== undefined;
+         },
+         end() { S(this).list = []; },
+         get name() { return path.basename(S(this).current); },
+         get isFile() { return fs.statSync(S(this).current).isFile(); }
+      }
+   };
+
+   /* ---- images ---- */
+   const Image = {
+      init(self, a) {
+         const st = S(self);
+         if (a.length === 1 && a[0] && S(a[0]) && S(a[0]).planes) {
+            const src = S(a[0]);
+            Object.assign(st, { width: src.width, height: src.height, planes: src.planes.map((p) => Float32Array.from(p)) });
+         } else if (a.length >= 2 && typeof a[0] === "number") {
+            const n = a[0] * a[1];
+            Object.assign(st, { width: a[0], height: a[1], planes: Array.from({ length: a[2] || 1 }, () => new Float32Array(n)) });
+         } else {
+            Object.assign(st, { width: 0, height: 0, planes: [] });
+         }
+      },
+      proto: {
+         get width() { return S(this).width; },
+         get height() { return S(this).height; },
+         get numberOfChannels() { return S(this).planes.length; },
+         get isColor() { return S(this).planes.length >= 3; },
+         get bounds() { return new C.Rect(S(this).width, S(this).height); },
+         getSamples(arr, rect, channel) {
+            const st = S(this);
+            checkWholeRect(st, rect);
+            arr.set(st.planes[channel === undefined ? 0 : channel]);
+         },
+         setSamples(arr, rect, channel) {
+            const st = S(this);
+            checkWholeRect(st, rect);
+            st.planes[channel === undefined ? 0 : channel].set(arr);
+         },
+         resample(f) {
+            const st = S(this);
+            const w = Math.max(1, Math.round(st.width * f));
+            const h = Math.max(1, Math.round(st.height * f));
+            st.planes = st.planes.map((p) => {
+               const out = new Float32Array(w * h);
+               for (let y = 0; y < h; ++y) {
+                  for (let x = 0; x < w; ++x) {
+                     out[y * w + x] = p[Math.min(st.height - 1, Math.floor(y / f)) * st.width + Math.min(st.width - 1, Math.floor(x / f))];
+                  }
+               }
+               return out;
+            });
+            st.width = w;
+            st.height = h;
+         },
+         render() { return newBitmap(S(this).width, S(this).height); },
+         free() { S(this).planes = []; S(this).width = 0; S(this).height = 0; }
+      }
+   };
+   function checkWholeRect(st, rect) {
+      if (rect && (rect.x0 !== 0 || rect.y0 !== 0 || rect.width !== st.width || rect.height !== st.height)) {
+         throw new Error("shim: only whole-image rectangles are supported");
+      }
+   }
+   const newBitmap = (w, h) => {
+      const b = new C.Bitmap(w, h);
+      return b;
+   };
+   const Bitmap = {
+      init(self, a) {
+         if (typeof a[0] === "string") {
+            const size = files.pngSize(a[0]);
+            Object.assign(S(self), size, { file: a[0] });
+         } else {
+            Object.assign(S(self), { width: a[0] || 0, height: a[1] || 0 });
+         }
+         world.bitmaps.push(self);
+      },
+      proto: {
+         get width() { return S(this).width; },
+         get height() { return S(this).height; },
+         scaledTo(w, h) { return newBitmap(w, h === undefined ? w : h); },
+         clear() { S(this).cleared = true; }
+      }
+   };
+
+   /* ---- views and windows ---- */
+   const View = {
+      init(self) { Object.assign(S(self), { id: "", window: null, image: null }); },
+      proto: {
+         get id() { return S(this).id; },
+         set id(v) {
+            if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(v)) {
+               throw new Error(`invalid view identifier '${v}'`);
+            }
+            S(this).id = v;
+         },
+         get fullId() { return S(this).id; },
+         get image() { return S(this).image; },
+         get window() { return S(this).window; },
+         get isNull() { return S(this).window === null; },
+         get isMainView() { return S(this).window !== null; }
+      }
+   };
+   const nullWindow = () => {
+      const w = new C.ImageWindow();
+      S(w).isNull = true;
+      return w;
+   };
+   const ImageWindow = {
+      init(self, a) {
+         const st = S(self);
+         Object.assign(st, { isNull: false, keywords: [], astrometry: false, shown: false, closed: false, filePath: "" });
+         if (a.length === 0) {
+            st.isNull = true;
+            return;
+         }
+         const img = new C.Image(a[0], a[1], a[2] || 1);
+         const view = new C.View();
+         S(view).window = self;
+         S(view).image = img;
+         st.mainView = view;
+         view.id = world.freeId(a[6] || "Image");
+         world.windows.push(self);
+      },
+      proto: {
+         get isNull() { return S(this).isNull; },
+         get mainView() { return S(this).mainView; },
+         get keywords() { return S(this).keywords.slice(); },
+         set keywords(k) { S(this).keywords = k.slice(); },
+         get hasAstrometricSolution() { return S(this).astrometry; },
+         get filePath() { return S(this).filePath; },
+         copyAstrometricSolution(src) { S(this).astrometry = S(src).astrometry; },
+         show() { S(this).shown = true; },
+         zoomToFit() {},
+         forceClose() {
+            S(this).closed = true;
+            world.windows.splice(world.windows.indexOf(this), 1);
+         }
+      },
+      statics: {
+         open(p) {
+            const data = files.readXisf(p);
+            const win = new C.ImageWindow(data.width, data.height, data.channels, 32, true, data.channels === 3, "Image");
+            if (data.planes) {
+               S(S(win).mainView.image).planes = data.planes;
+            }
+            S(win).keywords = data.keywords.map((k) => new C.FITSKeyword(k.name, k.value, k.comment));
+            S(win).filePath = p;
+            return [win];
+         },
+         windowById(id) {
+            return world.windows.find((w) => S(w).mainView.id === id) || nullWindow();
+         },
+         get windows() { return world.windows.slice(); },
+         get activeWindow() { return world.windows.length ? world.windows[world.windows.length - 1] : nullWindow(); }
+      }
+   };
+   const FITSKeyword = {
+      init(self, a) {
+         if (a.length >= 2) {
+            self.name = a[0];
+            self.value = a[1];
+            self.comment = a[2] || "";
+         }
+      }
+   };
+   const FileFormat = {
+      init(self, a) {
+         if (typeof a[0] === "string" && a[0].toLowerCase() !== ".xisf") {
+            throw new Error(`shim: no file format for '${a[0]}'`);
+         }
+      }
+   };
+   const FileFormatInstance = {
+      init(self) { Object.assign(S(self), { path: null, keywords: [] }); },
+      proto: {
+         create(p) { S(this).path = p; fs.writeFileSync(p, ""); return true; },
+         get keywords() { return S(this).keywords; },
+         set keywords(k) { S(this).keywords = k; },
+         writeImage(img) {
+            const st = S(img);
+            files.writeXisf(S(this).path, st.width, st.height, st.planes, S(this).keywords.map((k) => ({ name: k.name, value: k.value, comment: k.comment })));
+            world.xisfWrites.push(S(this).path);
+            return true;
+         },
+         close() { S(this).path = null; }
+      }
+   };
+
+   /* ---- settings, console, app ---- */
+   const Settings = {
+      statics: {
+         read(key, type) {
+            const e = world.settings.get(key);
+            world.lastReadOK = e !== undefined && e.type === type;
+            return world.lastReadOK ? e.value : null;
+         },
+         write(key, type, value) { world.settings.set(key, { type, value }); },
+         remove(key) { world.settings.delete(key); },
+         get lastReadOK() { return world.lastReadOK; }
+      }
+   };
+   const CoreApplication = {
+      statics: {
+         ensureMinimumVersion(major, minor, release) {
+            world.minimumVersion = [major, minor, release];
+         },
+         processEvents() { world.processEvents += 1; },
+         get versionMajor() { return 1; },
+         get versionMinor() { return 9; },
+         get versionRelease() { return 4; }
+      }
+   };
+
+   /* ---- controls ---- */
+   const Control = {
+      init(self, a) {
+         if (a[0] !== undefined && a[0] !== null && !(a[0] instanceof C.Control)) {
+            throw new Error("PJSR: a control's parent must be a Control");
+         }
+         Object.assign(S(self), { updates: 0, enabled: true, visible: true, width: 480, height: 360 });
+         world.controls.push(self);
+      },
+      proto: {
+         get enabled() { return S(this).enabled; },
+         set enabled(v) { S(this).enabled = Boolean(v); },
+         get width() { return S(this).width; },
+         get height() { return S(this).height; },
+         update() { S(this).updates += 1; },
+         repaint() { S(this).updates += 1; }
+      }
+   };
+   const Dialog = {
+      proto: {
+         execute() {
+            world.executing.push(this);
+            try {
+               S(this).result = 0;
+               if (world.onExecute) {
+                  world.onExecute(this);
+               }
+            } finally {
+               world.executing.pop();
+            }
+            if (this.onHide) {
+               this.onHide();
+            }
+            return S(this).result;
+         },
+         ok() { S(this).result = 1; },
+         cancel() { S(this).result = 0; }
+      }
+   };
+   const ComboBox = {
+      init(self) { Object.assign(S(self), { items: [], current: 0 }); },
+      proto: {
+         addItem(text) { S(this).items.push(text); },
+         get numberOfItems() { return S(this).items.length; },
+         itemText(i) { return S(this).items[i]; },
+         get currentItem() { return S(this).current; },
+         set currentItem(i) {
+            if (!(i >= 0 && i < S(this).items.length)) {
+               throw new Error(`ComboBox.currentItem out of range: ${i}`);
+            }
+            S(this).current = i;
+         }
+      }
+   };
+   const ViewList = {
+      init(self) { S(self).current = null; },
+      proto: {
+         getMainViews() { S(this).views = world.windows.map((w) => w.mainView); S(this).current = null; },
+         get currentView() { return S(this).current || new C.View(); },
+         set currentView(v) { S(this).current = v; }
+      }
+   };
+   const NumericEdit = {
+      init(self) {
+         S(self).value = 0;
+         self.label = new C.Label(self);
+         self.edit = new C.Edit(self);
+         self.sizer = new C.HorizontalSizer();
+      },
+      proto: {
+         setRange(lo, hi) { S(this).lo = lo; S(this).hi = hi; },
+         get lowerBound() { return S(this).lo; },
+         get upperBound() { return S(this).hi; },
+         setPrecision(p) { S(this).precision = p; },
+         setValue(v) { S(this).value = Math.min(S(this).hi, Math.max(S(this).lo, v)); },
+         get value() { return S(this).value; }
+      }
+   };
+   const NumericControl = { init(self) { self.slider = new C.HorizontalSlider(self); } };
+   const Sizer = {
+      init(self) { S(self).items = []; },
+      proto: {
+         add(item) {
+            if (!(item instanceof C.Control) && !(item instanceof C.Sizer)) {
+               throw new Error("PJSR: Sizer.add takes a Control or a Sizer");
+            }
+            S(this).items.push(item);
+         }
+      }
+   };
+   const Timer = {
+      init(self, a) {
+         Object.assign(S(self), { running: false });
+         self.interval = a[0] === undefined ? 1 : a[0];
+         self.periodic = a[1] === undefined ? true : a[1];
+         world.timers.push(self);
+      },
+      proto: {
+         start() { S(this).running = true; },
+         stop() { S(this).running = false; },
+         get isRunning() { return S(this).running; }
+      }
+   };
+   const MessageBox = {
+      init(self, a) { Object.assign(S(self), { text: a[0], caption: a[1], icon: a[2] }); },
+      proto: {
+         execute() {
+            world.messages.push({ text: S(this).text, caption: S(this).caption, icon: S(this).icon });
+            return world.families.StdButton.Ok;
+         }
+      }
+   };
+   const Graphics = {
+      init(self, a) {
+         if (!(a[0] instanceof C.Control) && !(a[0] instanceof C.Bitmap)) {
+            throw new Error("shim: Graphics paints on a Control or a Bitmap");
+         }
+         S(self).ops = [];
+         world.graphicsOpen += 1;
+      },
+      proto: {
+         drawBitmap(...a) { S(this).ops.push(["drawBitmap", a.length]); world.paintOps.push("drawBitmap"); },
+         fillRect(...a) { world.paintOps.push(["fillRect", a.length]); },
+         strokeCircle() { world.paintOps.push("strokeCircle"); },
+         drawLine() { world.paintOps.push("drawLine"); },
+         drawText() { world.paintOps.push("drawText"); },
+         end() { world.graphicsOpen -= 1; }
+      }
+   };
+
+   /* ---- network: real synchronous HTTP through a child process ---- */
+   const NetworkTransfer = {
+      init(self) { Object.assign(S(self), { url: "", headers: [], timeout: 30 }); },
+      proto: {
+         setURL(u) { S(this).url = u; S(this).headers = []; },
+         setCustomHTTPHeaders(h) {
+            if (!Array.isArray(h)) {
+               throw new Error("PJSR: setCustomHTTPHeaders takes an Array");
+            }
+            S(this).headers = h.slice();
+         },
+         setConnectionTimeout(s) { S(this).timeout = s; },
+         setSSL() { S(this).ssl = true; },
+         download() { return exchange(this, "GET", null); },
+         post(body) {
+            if (typeof body !== "string") {
+               throw new Error("PJSR: NetworkTransfer.post takes a String");
+            }
+            return exchange(this, "POST", Buffer.from(body, "latin1"));
+         },
+         upload(size) {
+            const chunks = [];
+            if (this.onUploadDataRequested) {
+               for (;;) {
+                  const chunk = this.onUploadDataRequested(65536);
+                  if (!chunk || chunk.length === 0) {
+                     break;
+                  }
+                  chunks.push(S(chunk).buf);
+               }
+            }
+            const body = Buffer.concat(chunks);
+            if (size !== undefined && size !== body.length) {
+               throw new Error(`shim: upload(${size}) got ${body.length} bytes`);
+            }
+            return exchange(this, "PUT", body);
+         },
+         get responseCode() { return S(this).code; },
+         get errorInformation() { return S(this).error || ""; },
+         get aborted() { return S(this).aborted === true; }
+      }
+   };
+   function exchange(nt, method, body) {
+      const st = S(nt);
+      if (st.url.startsWith("https:") && !st.ssl) {
+         throw new Error("shim: https URL without setSSL()");
+      }
+      world.http.push({ method, url: st.url, headers: st.headers.slice() });
+      const r = spawnSync(process.execPath, [path.join(__dirname, "http-child.js")], {
+         input: JSON.stringify({ method, url: st.url, headers: st.headers, body: body ? body.toString("base64") : "", timeout: st.timeout }),
+         encoding: "utf8",
+         timeout: (st.timeout + 10) * 1000
+      });
+      if (r.status !== 0) {
+         throw new Error(`shim: HTTP child failed: ${r.stderr}`);
+      }
+      const out = JSON.parse(r.stdout);
+      st.code = out.status;
+      st.error = out.error;
+      st.aborted = false;
+      if (out.status === 0) {
+         return false;
+      }
+      const data = Buffer.from(out.body, "base64");
+      if (nt.onTransferProgress && nt.onTransferProgress(data.length, 0, body ? body.length : 0, body ? body.length : 0) === false) {
+         st.aborted = true;
+         return false;
+      }
+      for (let i = 0; i < data.length; i += 65536) {
+         if (!nt.onDownloadDataAvailable || nt.onDownloadDataAvailable(fromBuffer(data.subarray(i, i + 65536))) !== true) {
+            st.aborted = true;
+            return false;
+         }
+      }
+      return true;
+   }
+
+   return {
+      Rect, Point, ByteArray, File, FileFind, Image, Bitmap, View, ImageWindow, FITSKeyword, FileFormat,
+      FileFormatInstance, Settings, CoreApplication, Control, Dialog, ComboBox, ViewList, NumericEdit,
+      NumericControl, Sizer, Timer, MessageBox, Graphics, NetworkTransfer
+   };
+}
+
+module.exports = { behaviours };

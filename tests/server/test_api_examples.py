@@ -1,0 +1,51 @@
+"""Every example of docs/API.md (tests/fixtures/api) replayed against the real worker."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import TINY, Server
+from fixtures_api import check, load, send
+
+EXAMPLES = load()
+
+
+@pytest.fixture(scope="module")
+def done_job(server: Server, inputs: dict[str, Path]) -> str:
+    job_id = server.submit(inputs["image"], TINY)
+    assert server.wait(job_id)["state"] == "done"
+    return job_id
+
+
+def _setup(kind: str, server: Server, inputs: dict[str, Path], done_job: str) -> str | None:
+    if kind == "none":
+        return None
+    if kind == "done":
+        return done_job
+    job_id = str(server.create(TINY)["id"])
+    if kind == "with_image":
+        assert server.upload(job_id, "image", inputs["image"]).status_code == 200
+    return job_id
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=[e["name"] for e in EXAMPLES])
+def test_example(
+    example: dict[str, Any], server: Server, inputs: dict[str, Path], done_job: str
+) -> None:
+    job_id = _setup(example["setup"], server, inputs, done_job)
+    check(example, send(server.client, example, job_id, inputs))
+    assert server.client.get("/v1/health").status_code == 200
+
+
+def test_examples_cover_every_error_code_of_the_contract() -> None:
+    codes = {
+        e["response"]["body"]["error"]["code"]
+        for e in load() + load("auth") + load("queue_full")
+        if e["response"]["status"] >= 400
+    }
+    assert codes >= {
+        "bad_request", "unauthorized", "not_found", "method_not_allowed", "job_state",
+        "not_ready", "too_large", "bad_parameter", "bad_xisf", "bad_mask", "queue_full",
+    }

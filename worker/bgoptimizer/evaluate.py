@@ -1,0 +1,129 @@
+"""Evaluate a fitted spline on many points in bounded memory, on the CPU or a GPU.
+
+Work is split into chunks whose (pixels × N) temporaries fit a memory budget; each chunk runs
+through one compiled function of fixed shape (the last chunk is padded), so nothing retraces.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import tensorflow as tf
+
+from .devices import resolve_device
+from .numerics import NUMERICS
+from .spline import Spline, evaluate
+
+if TYPE_CHECKING:
+    from .fit import FitResult
+
+__all__ = ["TEMP_BUDGET_BYTES", "chunk_size", "evaluate_full", "evaluate_points"]
+
+TEMP_BUDGET_BYTES = 64 * 2**20
+"""Memory the temporaries of one chunk may take (a few P × N float arrays)."""
+
+_TEMPORARIES = 4  # squared distances, kernel values, their guards: live (P, N) arrays
+
+
+def chunk_size(samples: int, budget: int = TEMP_BUDGET_BYTES) -> int:
+    """Points per chunk so that one chunk's (points × samples) temporaries fit ``budget``.
+
+    Examples
+    --------
+    >>> chunk_size(32)
+    131072
+    """
+    per_point = _TEMPORARIES * samples * np.dtype(NUMERICS.dtype.as_numpy_dtype).itemsize
+    return max(1024, budget // per_point)
+
+
+@tf.function(jit_compile=True, reduce_retracing=True)
+def _evaluate_rows(
+    spline: Spline, first_row: tf.Tensor, rows: int, width: int, scale: tf.Tensor
+) -> tf.Tensor:
+    """(rows, width, C) model at full-res pixel centres of rows ``first_row ...``."""
+    dtype = spline.centres.dtype
+    y = (tf.cast(first_row + tf.range(rows), dtype) + 0.5) / scale
+    x = (tf.cast(tf.range(width), dtype) + 0.5) / scale
+    yy, xx = tf.meshgrid(y, x, indexing="ij")
+    points = tf.stack([tf.reshape(yy, [-1]), tf.reshape(xx, [-1])], axis=1)
+    return tf.reshape(evaluate(spline, points), (rows, width, -1))
+
+
+def evaluate_points(spline: Spline, points: np.ndarray, chunk: int | None = None) -> np.ndarray:
+    """Model values at arbitrary ``(..., 2)`` ``(y, x)`` points, as ``(..., C)`` float32.
+
+    Parameters
+    ----------
+    spline
+        A solved spline.
+    points
+        Normalised ``(y, x)`` coordinates, any leading shape.
+    chunk
+        Points per chunk; from the memory budget when omitted.
+    """
+    points = np.asarray(points, dtype=NUMERICS.dtype.as_numpy_dtype)
+    lead = points.shape[:-1]
+    flat = points.reshape(-1, 2)
+    size = chunk or chunk_size(int(spline.centres.shape[0]))
+    parts = [
+        evaluate(spline, tf.constant(flat[i : i + size])).numpy()
+        for i in range(0, len(flat), size)
+    ]
+    channels = int(spline.weights.shape[1])
+    out = np.concatenate(parts) if parts else np.zeros((0, channels), np.float32)
+    return out.reshape(*lead, channels).astype(np.float32, copy=False)
+
+
+def evaluate_full(
+    result: FitResult,
+    height: int,
+    width: int,
+    *,
+    chunk_pixels: int | None = None,
+    device: str = "auto",
+) -> np.ndarray:
+    """The model at every full-resolution pixel centre, in bounded memory.
+
+    Pixel (row, col) is evaluated at ``((row + 0.5) / S, (col + 0.5) / S)``, S = max(H, W):
+    the normalisation the fit's ``coords`` use.
+
+    Parameters
+    ----------
+    result
+        The fit.
+    height, width
+        Full-resolution size.
+    chunk_pixels
+        Pixels per chunk (rounded to whole rows); from the memory budget when omitted.
+    device
+        ``auto``, ``cpu`` or ``gpu``.
+
+    Returns
+    -------
+    np.ndarray
+        (H, W, C) float32 stretched model.
+
+    Raises
+    ------
+    ParameterError
+        Unknown device, or ``gpu`` without one.
+
+    Examples
+    --------
+    >>> from bgoptimizer.fit import FitResult
+    >>> flat = FitResult.from_samples([[0, 0], [0, 1], [1, 0]], [[0.2], [0.2], [0.2]])
+    >>> evaluate_full(flat, 4, 6)[..., 0].round(3).tolist()[0]
+    [0.2, 0.2, 0.2, 0.2, 0.2, 0.2]
+    """
+    spline = result.spline()
+    size = chunk_pixels or chunk_size(int(spline.centres.shape[0]))
+    rows = int(min(height, max(1, size // width)))
+    out = np.empty((height, width, int(spline.weights.shape[1])), np.float32)
+    scale = tf.constant(float(max(height, width)), spline.centres.dtype)
+    with tf.device(resolve_device(device)):
+        for first in range(0, height, rows):
+            block = _evaluate_rows(spline, tf.constant(first), rows, width, scale).numpy()
+            out[first : first + rows] = block[: height - first]
+    return out

@@ -1,0 +1,141 @@
+"""Everything the fit needs before its first step: pixel data, sample positions and values.
+
+Positions come from a grid (rows balanced to the frame's aspect) or a seeded uniform draw;
+values are the working image at each position blended with the channel's median by the mask
+weight there, so a sample on an excluded or missing pixel starts at the median sky.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import tensorflow as tf
+
+from .exceptions import ParameterError
+from .fit_train import PixelData
+from .numerics import NUMERICS
+
+__all__ = ["initial_centres", "initial_values", "pixel_data"]
+
+
+def _checked(image: np.ndarray, weight: np.ndarray, coords: np.ndarray) -> None:
+    if image.ndim != 3:
+        raise ParameterError(f"image must be (h, w, C), got shape {image.shape}")
+    if weight.shape != image.shape:
+        raise ParameterError(f"weight shape {weight.shape} differs from image {image.shape}")
+    if coords.shape != (*image.shape[:2], 2):
+        raise ParameterError(f"coords must be (h, w, 2) for image {image.shape}, got {coords.shape}")
+
+
+def _clean(image: np.ndarray, weight: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Image with missing values set to 0 and weight 0 there (NaN · 0 is NaN, not 0)."""
+    bad = ~np.isfinite(image) | ~np.isfinite(weight)
+    dtype = NUMERICS.dtype.as_numpy_dtype
+    clean_image = np.where(bad, 0, image).astype(dtype)
+    clean_weight = np.where(bad, 0, np.clip(weight, 0, 1)).astype(dtype)
+    return clean_image, clean_weight
+
+
+def pixel_data(
+    image: np.ndarray, weight: np.ndarray, coords: np.ndarray, rng: np.random.Generator
+) -> tuple[PixelData, int]:
+    """Flattened, shuffled pixels padded to whole evaluation chunks, and the real count P.
+
+    Raises
+    ------
+    ParameterError
+        Mismatched shapes, or no pixel with a positive weight.
+    """
+    _checked(image, weight, coords)
+    clean_image, clean_weight = _clean(image, weight)
+    if not (clean_weight > 0).any():
+        raise ParameterError("weight is 0 everywhere: there is nothing to fit")
+    channels = image.shape[2]
+    pixels = image.shape[0] * image.shape[1]
+    order = rng.permutation(pixels)
+    chunk = min(NUMERICS.eval_pixels, pixels)
+    padded = -(-pixels // chunk) * chunk
+    dtype = NUMERICS.dtype.as_numpy_dtype
+
+    def flat(a: np.ndarray, width: int) -> tf.Tensor:
+        out = np.zeros((padded, width), dtype)
+        out[:pixels] = a.reshape(pixels, width)[order]
+        return tf.constant(out)
+
+    valid = np.zeros(padded, dtype)
+    valid[:pixels] = 1
+    data = PixelData(
+        flat(coords, 2), flat(clean_image, channels), flat(clean_weight, channels),
+        tf.constant(valid),
+    )
+    return data, pixels
+
+
+def _extent(coords: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Lowest and highest ``(y, x)`` of the working pixel centres."""
+    flat = coords.reshape(-1, 2).astype(np.float64)
+    return flat.min(axis=0), flat.max(axis=0)
+
+
+def initial_centres(
+    coords: np.ndarray, samples: int, initializer: str, rng: np.random.Generator
+) -> np.ndarray:
+    """(N, 2) starting positions inside the working pixels' extent.
+
+    ``grid`` puts ``rows ≈ sqrt(N h / w)`` rows of evenly spaced samples, the N samples shared
+    between rows as evenly as possible (so any N works and a 3:2 frame gets a 3:2 pattern);
+    ``random`` draws them uniformly with ``rng``.
+
+    Examples
+    --------
+    >>> yy, xx = np.meshgrid(np.arange(2) / 3, np.arange(3) / 3, indexing="ij")
+    >>> c = initial_centres(np.stack([yy, xx], -1), 6, "grid", np.random.default_rng(0))
+    >>> c.shape
+    (6, 2)
+    """
+    low, high = _extent(coords)
+    span = high - low
+    if initializer == "random":
+        centres = low + rng.random((samples, 2)) * span
+    elif initializer == "grid":
+        aspect = span[0] / span[1] if span[1] > 0 else 1.0
+        rows = min(samples, max(1, round(math.sqrt(samples * aspect))))
+        counts = [samples // rows + (r < samples % rows) for r in range(rows)]
+        centres = np.array(
+            [
+                (low[0] + (r + 0.5) / rows * span[0], low[1] + (c + 0.5) / n * span[1])
+                for r, n in enumerate(counts)
+                for c in range(n)
+            ]
+        )
+    else:
+        raise ParameterError(f"initializer must be grid or random, got {initializer!r}")
+    return centres.astype(NUMERICS.dtype.as_numpy_dtype)
+
+
+def initial_values(
+    image: np.ndarray, weight: np.ndarray, coords: np.ndarray, centres: np.ndarray
+) -> np.ndarray:
+    """(N, C) starting values: the nearest working pixel blended with the median by weight.
+
+    ``value = w · pixel + (1 − w) · median`` per channel, the median taken over the pixels with
+    a positive weight; missing pixels count as weight 0.
+    """
+    clean_image, clean_weight = _clean(image, weight)
+    medians = np.array(
+        [
+            np.median(clean_image[..., c][clean_weight[..., c] > 0])
+            if (clean_weight[..., c] > 0).any()
+            else 0.0
+            for c in range(image.shape[2])
+        ]
+    )
+    low, high = _extent(coords)
+    h, w = image.shape[:2]
+    step = np.where([h > 1, w > 1], (high - low) / np.maximum([h - 1, w - 1], 1), 1.0)
+    index = np.rint((centres - low) / step).astype(int)
+    rows = np.clip(index[:, 0], 0, h - 1)
+    cols = np.clip(index[:, 1], 0, w - 1)
+    pix, wgt = clean_image[rows, cols], clean_weight[rows, cols]
+    return (wgt * pix + (1 - wgt) * medians).astype(NUMERICS.dtype.as_numpy_dtype)

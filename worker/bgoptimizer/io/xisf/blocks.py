@@ -1,0 +1,117 @@
+"""Reading XISF data blocks: locate, decode, verify the checksum, decompress in bounded memory.
+
+Attached blocks are streamed from the file straight into the destination buffer; compressed
+ones are inflated sub-block by sub-block into a buffer of the declared size, never beyond it.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import io
+from typing import BinaryIO
+
+import numpy as np
+
+from ...exceptions import XISFError
+from .codecs import decompress_into, unshuffle
+from .header import BlockRef
+
+__all__ = ["read_block", "read_block_bytes", "verify_checksum"]
+
+CHUNK = 64 << 20
+
+
+class _Slice(io.RawIOBase):
+    """At most ``size`` bytes of ``f`` from its current position, hashed as they pass."""
+
+    def __init__(self, f: BinaryIO, size: int, hasher: hashlib._Hash | None, where: str) -> None:
+        self._f, self.left, self._hasher, self._where = f, size, hasher, where
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        view = memoryview(buffer).cast("B")[: self.left]
+        n = self._f.readinto(view) if view.nbytes else 0
+        if view.nbytes and not n:
+            raise XISFError(f"{self._where}: file ends inside the data block")
+        if self._hasher is not None:
+            self._hasher.update(view[:n])
+        self.left -= n
+        return n
+
+    def drain(self) -> None:
+        """Read (and hash) whatever the decoder left unread."""
+        scratch = bytearray(min(self.left, CHUNK))
+        while self.left:
+            self.readinto(memoryview(scratch))
+
+
+def _stored(f: BinaryIO, ref: BlockRef) -> tuple[BinaryIO, int]:
+    """The stored (possibly compressed) bytes as a stream, and their size."""
+    if ref.kind == "attachment":
+        f.seek(ref.position)
+        return f, ref.size
+    text = "".join(ref.text.split())
+    try:
+        data = (
+            base64.b64decode(text, validate=True)
+            if ref.encoding == "base64"
+            else bytes.fromhex(text)
+        )
+    except (binascii.Error, ValueError) as exc:
+        raise XISFError(f"{ref.where}: bad {ref.encoding} data ({exc})") from None
+    return io.BytesIO(data), len(data)
+
+
+def read_block(f: BinaryIO, ref: BlockRef, out: np.ndarray | None = None) -> np.ndarray:
+    """The decoded bytes of a block (still byte-shuffled if it was), checksum verified.
+
+    ``out``, if given, is a uint8 buffer of exactly the decoded size and is filled in place.
+    """
+    stream, size = _stored(f, ref)
+    hasher = hashlib.new(ref.checksum[0]) if ref.checksum else None
+    src = _Slice(stream, size, hasher, ref.where)
+    comp = ref.compression
+    total = comp.uncompressed_size if comp else size
+    if out is None:
+        out = np.empty(total, np.uint8)
+    elif out.nbytes != total:
+        raise XISFError(f"{ref.where}: block holds {total} B, {out.nbytes} B expected")
+    view = memoryview(out).cast("B")
+    if comp is None:
+        for start in range(0, total, CHUNK):
+            src.readinto(view[start : start + CHUNK])
+    else:
+        subblocks = ref.subblocks or ((size, total),)
+        if sum(c for c, _ in subblocks) != size or sum(u for _, u in subblocks) != total:
+            raise XISFError(f"{ref.where}: subblock sizes do not add up to the block's sizes")
+        start = 0
+        for csize, usize in subblocks:
+            part = _Slice(src, csize, None, ref.where)
+            decompress_into(part, comp.codec, view[start : start + usize], ref.where)
+            part.drain()
+            start += usize
+    src.drain()
+    if hasher is not None:
+        verify_checksum(ref, hasher.hexdigest())
+    return out
+
+
+def verify_checksum(ref: BlockRef, digest: str) -> None:
+    """Raise if ``digest`` is not the one the file declares for the block."""
+    if ref.checksum is not None and digest != ref.checksum[1]:
+        raise XISFError(
+            f"{ref.where}: {ref.checksum[0]} checksum mismatch "
+            f"(file says {ref.checksum[1]}, data gives {digest})"
+        )
+
+
+def read_block_bytes(f: BinaryIO, ref: BlockRef) -> bytes:
+    """A small block's decoded bytes, byte shuffling undone."""
+    data = read_block(f, ref)
+    if ref.compression is not None and ref.compression.shuffle:
+        data = unshuffle(data, ref.compression.item_size)
+    return data.tobytes()

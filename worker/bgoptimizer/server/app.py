@@ -1,0 +1,47 @@
+"""Builds the FastAPI app from settings; nothing else happens here."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from .. import __version__
+from .access_log import AccessLog
+from .errors import install_error_handlers
+from .routes import health, jobs, results
+from .runner import Runner
+from .settings import Settings
+from .store import JobStore
+
+__all__ = ["create_app"]
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """The worker app: store and runner start with it and stop with it."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        store = JobStore(settings.data_dir)
+        runner = Runner(store, settings)
+        app.state.store, app.state.runner = store, runner
+        runner.start()
+        try:
+            yield
+        finally:
+            runner.stop()
+
+    app = FastAPI(
+        title="bgoptimizer worker",
+        version=__version__,
+        description="Background fits for the PixInsight script; see docs/API.md.",
+        lifespan=lifespan,
+        redirect_slashes=False,
+    )
+    app.state.settings = settings
+    install_error_handlers(app)
+    for module in (health, jobs, results):
+        app.include_router(module.router)
+    app.add_middleware(AccessLog)
+    return app

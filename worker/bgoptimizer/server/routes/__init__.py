@@ -1,0 +1,5 @@
+"""One router per resource: health, jobs, results."""
+
+from . import health, jobs, results
+
+__all__ = ["health", "jobs", "results"]

@@ -1,0 +1,37 @@
+"""``GET /v1/health``: the only route that needs no token (the dialog's "test connection")."""
+
+from __future__ import annotations
+
+from importlib import metadata
+from typing import Any
+
+from fastapi import APIRouter
+
+from ... import __version__
+from ..deps import RunnerDep, SettingsDep
+from ..schemas import Health
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/v1", tags=["health"])
+
+
+def _tensorflow_version() -> str:
+    try:
+        return metadata.version("tensorflow")
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
+@router.get("/health", response_model=Health)
+def health(runner: RunnerDep, settings: SettingsDep) -> dict[str, Any]:
+    """Version, TensorFlow version, devices (once the engine is up), queue and busy flag."""
+    state = runner.health()
+    return {
+        "status": "ok",
+        "version": __version__,
+        "tensorflow": _tensorflow_version(),
+        "gpu": any(d["type"] == "GPU" for d in state["devices"]),
+        "auth_required": bool(settings.token),
+        **state,
+    }
