@@ -20,13 +20,14 @@ from dockerspec import (
     ENV_EXAMPLE,
     ROOT,
     env_of,
+    final_image,
     healthcheck_of,
     read_instructions,
 )
 
 from bgoptimizer.server.settings import ENV as SETTINGS_ENV
 
-INSTRUCTIONS = read_instructions()
+IMAGE = final_image(read_instructions())
 SPEC: dict[str, Any] = yaml.safe_load(COMPOSE.read_text())  # resolves the <<: merges
 SERVICES: dict[str, dict[str, Any]] = SPEC["services"]
 
@@ -82,7 +83,7 @@ def test_service_is_built_from_the_repository(name: str) -> None:
 @pytest.mark.parametrize("name", ["worker", "worker-cpu"])
 def test_port_is_published_on_host_loopback_only(name: str) -> None:
     (port,) = SERVICES[name]["ports"]
-    container_port = env_of(INSTRUCTIONS)["BGOPT_PORT"]
+    container_port = env_of(IMAGE)["BGOPT_PORT"]
     assert re.fullmatch(rf"127\.0\.0\.1:\$\{{BGOPT_HOST_PORT:-\d+\}}:{container_port}", port)
 
 
@@ -91,7 +92,7 @@ def test_data_dir_is_a_named_volume(name: str) -> None:
     (volume,) = SERVICES[name]["volumes"]
     source, target = volume.split(":")
     assert source in SPEC["volumes"]
-    assert target == env_of(INSTRUCTIONS)["BGOPT_DATA_DIR"]
+    assert target == env_of(IMAGE)["BGOPT_DATA_DIR"]
 
 
 @pytest.mark.parametrize("name", ["worker", "worker-cpu"])
@@ -108,7 +109,7 @@ def test_token_comes_from_the_git_ignored_env_file(name: str) -> None:
 def test_restarts_and_health_check_match_the_image(name: str) -> None:
     service = SERVICES[name]
     assert service["restart"] == "unless-stopped"
-    options, command = healthcheck_of(INSTRUCTIONS)
+    options, command = healthcheck_of(IMAGE)
     check = service["healthcheck"]
     assert check["test"] == ["CMD", *command]
     assert {k: str(check[k.replace("-", "_")]) for k in options} == options

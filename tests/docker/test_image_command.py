@@ -22,11 +22,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from dockerspec import env_of, exec_form, healthcheck_of, only, read_instructions
+from dockerspec import env_of, exec_form, final_image, healthcheck_of, only, read_instructions
 
-INSTRUCTIONS = read_instructions()
-COMMAND = exec_form(only(INSTRUCTIONS, "CMD").args)
-_, HEALTHCHECK = healthcheck_of(INSTRUCTIONS)
+IMAGE = final_image(read_instructions())
+COMMAND = exec_form(only(IMAGE, "CMD").args)
+_, HEALTHCHECK = healthcheck_of(IMAGE)
 TOKEN = "docker-test-token"
 START_TIMEOUT_S = 45.0
 
@@ -39,7 +39,7 @@ def _free_port() -> int:
 
 def _image_env(data_dir: Path, **extra: str) -> dict[str, str]:
     """The Dockerfile's ENV as the container would see it, plus what compose's .env adds."""
-    env = env_of(INSTRUCTIONS)
+    env = env_of(IMAGE)
     assert {"BGOPT_PORT", "BGOPT_DATA_DIR"} <= set(env) and "PATH" not in env
     home = data_dir.parent / "home"
     home.mkdir(exist_ok=True)
@@ -148,6 +148,14 @@ def test_image_healthcheck_fails_when_nothing_listens(tmp_path: Path) -> None:
 def test_command_refuses_to_start_without_a_token(tmp_path: Path) -> None:
     env = _image_env(tmp_path / "data")
     assert "BGOPT_TOKEN" not in env
-    done = subprocess.run(COMMAND, env=env, capture_output=True, text=True, timeout=60)
-    assert done.returncode == 2
-    assert re.search(r"0\.0\.0\.0 without a token", done.stderr), done.stderr
+    proc = subprocess.Popen(
+        COMMAND, env=env, stderr=subprocess.PIPE, text=True, start_new_session=True
+    )
+    try:
+        _, stderr = proc.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        pytest.fail("the worker started without a token")
+    finally:
+        _stop(proc)
+    assert proc.returncode == 2
+    assert re.search(r"0\.0\.0\.0 without a token", stderr), stderr

@@ -142,6 +142,7 @@ CASES: list[tuple[str, Callable[[], bytes], str, bool]] = [
     ("property-type", lambda: attached(GRAY8, bytes(16), '<Property id="A" type="Quaternion" value="1"/>'), "unknown property type 'Quaternion'", True),
     ("property-bool", lambda: attached(GRAY8, bytes(16), '<Property id="A" type="Boolean" value="yes"/>'), "not a valid Boolean", True),
     ("vector-length", lambda: attached(GRAY8, bytes(16), '<Property id="V" type="F32Vector" length="3" location="inline:hex">00000000</Property>'), "does not match 4 B", True),
+    ("matrix-shape", lambda: attached(GRAY8, bytes(16), '<Property id="M" type="F32Matrix" rows="x" location="inline:hex">00000000</Property>'), "needs integer rows/columns", True),
     ("vector-no-block", lambda: attached(GRAY8, bytes(16), '<Property id="V" type="F32Vector" length="1"/>'), "without a data block", True),
 ]  # fmt: skip
 

@@ -11,7 +11,7 @@ import pytest
 import xisf
 from astropy.io import fits
 
-from bgoptimizer.exceptions import ParameterError
+from bgoptimizer.exceptions import ParameterError, XISFError
 from bgoptimizer.io import FitsKeyword, ImageData, Property, probe, read_image, write_image
 
 REAL = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "real"
@@ -134,6 +134,13 @@ def test_write_options_checked(tmp_path: Path, kwargs: dict, match: str) -> None
     assert not list(tmp_path.iterdir())
 
 
+def test_write_rejects_control_characters_in_keywords(tmp_path: Path) -> None:
+    image = ImageData(np.zeros((2, 2, 1), np.float32), keywords=[FitsKeyword("A", "'\x01'")])
+    with pytest.raises(XISFError, match="keyword 'A' holds a control character"):
+        write_image(tmp_path / "x.xisf", image)
+    assert not list(tmp_path.iterdir())
+
+
 def test_write_rejects_bad_shape(tmp_path: Path) -> None:
     with pytest.raises(ParameterError, match=r"pixels must be a non-empty \(H, W, C\) array"):
         write_image(tmp_path / "x.xisf", ImageData(np.zeros((4, 4), np.float32)))
@@ -190,3 +197,14 @@ def test_fits_integer_cube(tmp_path: Path) -> None:
     px = read_image(signed).pixels.ravel()
     np.testing.assert_allclose(px, [0, 32768 / 65535, 1], rtol=1e-6)
     assert probe(signed)[0].sample_format == "Int16"
+
+
+def test_fits_bscale_gives_physical_values(tmp_path: Path) -> None:
+    path = tmp_path / "scaled.fits"
+    hdu = fits.PrimaryHDU(np.array([[0, 2, 4]], np.int16))
+    hdu.header["BSCALE"] = 0.5
+    hdu.header["BZERO"] = 10.0
+    hdu.writeto(path)
+    image = read_image(path)
+    assert image.sample_format == "Float32"
+    np.testing.assert_allclose(image.pixels.ravel(), [10, 11, 12])

@@ -6,8 +6,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import TINY, Server
 from fixtures_api import check, load, send
+
+from conftest import TINY, Server
 
 EXAMPLES = load()
 
@@ -46,6 +47,29 @@ def test_examples_cover_every_error_code_of_the_contract() -> None:
         if e["response"]["status"] >= 400
     }
     assert codes >= {
-        "bad_request", "unauthorized", "not_found", "method_not_allowed", "job_state",
-        "not_ready", "too_large", "bad_parameter", "bad_xisf", "bad_mask", "queue_full",
+        "bad_request",
+        "unauthorized",
+        "not_found",
+        "method_not_allowed",
+        "job_state",
+        "not_ready",
+        "too_large",
+        "bad_parameter",
+        "bad_xisf",
+        "bad_mask",
+        "queue_full",
     }
+
+
+def test_docs_show_every_example(fixtures_dir: Path) -> None:
+    doc = (fixtures_dir.parents[1] / "docs" / "API.md").read_text()
+    for example in load() + load("auth") + load("queue_full"):
+        assert f"### `{example['name']}`" in doc, example["name"]
+
+
+def test_openapi_describes_the_generated_parameters(server: Server) -> None:
+    assert server.client.get("/docs").status_code == 200
+    spec = server.client.get("/openapi.json").json()
+    body = spec["paths"]["/v1/jobs"]["post"]["requestBody"]["content"]["application/json"]
+    params = body["schema"]["$defs"]["JobParams"]["properties"]
+    assert params["samples"]["maximum"] == 512 and params["samples"]["default"] == 32

@@ -7,6 +7,7 @@ import zlib
 from pathlib import Path
 
 import pytest
+
 from conftest import TINY, Server
 
 

@@ -10,9 +10,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
-from conftest import LONG, TINY, Server, write_xisf
 
 from bgoptimizer.io import probe, read_image
+from conftest import LONG, TINY, Server, write_xisf
 
 
 def _download(server: Server, job_id: str, name: str, into: Path) -> Path:
@@ -91,8 +91,8 @@ def test_twenty_concurrent_jobs_all_finish_in_order_like_a_sequential_run(
         ids = list(pool.map(lambda _: server.submit(inputs["image"], TINY), range(20)))
     finals = [server.wait(job_id, timeout=150) for job_id in ids]
     assert [s["state"] for s in finals] == ["done"] * 20
-    order = sorted(finals, key=lambda s: s["queued_at"])
-    assert [s["id"] for s in order] == [s["id"] for s in sorted(finals, key=lambda s: s["started_at"])]
+    by_queue = [s["id"] for s in sorted(finals, key=lambda s: s["queued_at"])]
+    assert by_queue == [s["id"] for s in sorted(finals, key=lambda s: s["started_at"])]
     for job_id in ids:
         got = read_image(_download(server, job_id, "corrected.xisf", tmp_path)).pixels
         np.testing.assert_array_equal(got, expected)

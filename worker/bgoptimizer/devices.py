@@ -6,15 +6,18 @@ growth so that one job does not reserve the whole card.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import platform
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import numpy as np  # noqa: E402
-import tensorflow as tf  # noqa: E402
+import numpy as np
+import tensorflow as tf
 
-from .exceptions import ParameterError  # noqa: E402
+from .exceptions import ParameterError
+
+tf.get_logger().setLevel("ERROR")
 
 __all__ = ["DEVICES", "describe_devices", "gpu_names", "resolve_device", "versions"]
 
@@ -30,10 +33,9 @@ def _gpus() -> list[tf.config.PhysicalDevice]:
     gpus = tf.config.list_physical_devices("GPU")
     if not _memory_growth_set:
         for gpu in gpus:
-            try:
+            # RuntimeError: TensorFlow already initialised the GPU; keep its setting.
+            with contextlib.suppress(RuntimeError):
                 tf.config.experimental.set_memory_growth(gpu, True)
-            except RuntimeError:  # already initialised by someone else: keep their setting
-                pass
         _memory_growth_set = True
     return gpus
 

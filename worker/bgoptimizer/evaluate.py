@@ -68,8 +68,7 @@ def evaluate_points(spline: Spline, points: np.ndarray, chunk: int | None = None
     flat = points.reshape(-1, 2)
     size = chunk or chunk_size(int(spline.centres.shape[0]))
     parts = [
-        evaluate(spline, tf.constant(flat[i : i + size])).numpy()
-        for i in range(0, len(flat), size)
+        evaluate(spline, tf.constant(flat[i : i + size])).numpy() for i in range(0, len(flat), size)
     ]
     channels = int(spline.weights.shape[1])
     out = np.concatenate(parts) if parts else np.zeros((0, channels), np.float32)

@@ -19,7 +19,15 @@ from .evaluate import evaluate_points
 from .exceptions import NumericalError
 from .fit_init import initial_centres, initial_values, pixel_data
 from .fit_loss import LossWeights
-from .fit_train import Trainer, TrainState, initial_state
+from .fit_train import (
+    EpochPlan,
+    Knobs,
+    PixelData,
+    TrainState,
+    epoch_function,
+    exact_loss,
+    initial_state,
+)
 from .numerics import NUMERICS
 from .params import FitParams
 from .progress import ProgressEvent, ProgressHooks, Stage
@@ -81,8 +89,9 @@ class FitResult:
     ) -> FitResult:
         """The spline through given samples, without optimisation."""
         dtype = NUMERICS.dtype
-        spline = solve(tf.constant(centres, dtype), tf.constant(values, dtype), order,
-                       regularisation)
+        spline = solve(
+            tf.constant(centres, dtype), tf.constant(values, dtype), order, regularisation
+        )
         return cls._from_spline(spline, tf.constant(values, dtype), regularisation)
 
     @classmethod
@@ -245,16 +254,10 @@ def fit_spline(
         data, pixels = pixel_data(image, weight, coords, rng)
         centres = initial_centres(coords, params.samples, params.initializer, rng)
         values = initial_values(image, weight, coords, centres)
-        trainer = Trainer(
-            data,
-            pixels,
-            order=params.order,
-            regularisation=params.regularisation,
-            weights=LossWeights.from_params(params),
-            compiled=compiled,
-        )
+        plan = EpochPlan.build(data, pixels, params.order)
+        knobs = Knobs.build(LossWeights.from_params(params), params.regularisation)
         state = initial_state(tf.constant(centres), tf.constant(values))
-        start_loss = _exact(trainer, state)
+        start_loss = _exact(plan, data, knobs, state)
         if not np.isfinite(start_loss):
             raise NumericalError("the starting spline gives a non-finite loss")
         schedule = _Schedule(params, params.learning_rate, start_loss, state)
@@ -263,15 +266,16 @@ def fit_spline(
             preview = lambda s: make_preview(_model(s, params, coords))  # noqa: E731
         progress = _Progress(hooks, params, preview)
         init_time = time.perf_counter() - started
-        result = _optimise(trainer, schedule, progress, rng, pixels)
+        epoch = epoch_function(plan, compiled)
+        result = _optimise(_Epochs(epoch, data, knobs, plan.steps), schedule, progress, rng, pixels)
     result.device = describe_devices(device)
     result.timings["init"] = init_time
     return result
 
 
-def _exact(trainer: Trainer, state: TrainState) -> float:
+def _exact(plan: EpochPlan, data: PixelData, knobs: Knobs, state: TrainState) -> float:
     try:
-        return float(trainer.exact_loss(state.centres, state.values))
+        return float(exact_loss(plan, data, knobs, state.centres, state.values))
     except tf.errors.InvalidArgumentError as err:  # a singular system outside XLA
         raise NumericalError(f"the spline system cannot be solved: {err.message}") from err
 
@@ -282,8 +286,18 @@ def _model(state: TrainState, params: FitParams, coords: np.ndarray) -> np.ndarr
     return evaluate_points(spline, coords)
 
 
+@dataclass(frozen=True)
+class _Epochs:
+    """The epoch function bound to its data and knobs."""
+
+    run: Callable
+    data: PixelData
+    knobs: Knobs
+    steps: int
+
+
 def _optimise(
-    trainer: Trainer,
+    trainer: _Epochs,
     schedule: _Schedule,
     progress: _Progress,
     rng: np.random.Generator,
@@ -299,7 +313,7 @@ def _optimise(
     for epoch in range(1, params.epochs + 1):
         offset = tf.constant(int(rng.integers(pixels)), tf.int32)
         lr = tf.constant(schedule.lr, NUMERICS.dtype)
-        state, loss_t = trainer.epoch(state, lr, offset)
+        state, loss_t = trainer.run(trainer.data, trainer.knobs, state, lr, offset)
         loss = float(loss_t)
         if epoch == 1:
             first_epoch = time.perf_counter() - started

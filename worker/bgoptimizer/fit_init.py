@@ -25,7 +25,9 @@ def _checked(image: np.ndarray, weight: np.ndarray, coords: np.ndarray) -> None:
     if weight.shape != image.shape:
         raise ParameterError(f"weight shape {weight.shape} differs from image {image.shape}")
     if coords.shape != (*image.shape[:2], 2):
-        raise ParameterError(f"coords must be (h, w, 2) for image {image.shape}, got {coords.shape}")
+        raise ParameterError(
+            f"coords must be (h, w, 2) for image {image.shape}, got {coords.shape}"
+        )
 
 
 def _clean(image: np.ndarray, weight: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -66,7 +68,9 @@ def pixel_data(
     valid = np.zeros(padded, dtype)
     valid[:pixels] = 1
     data = PixelData(
-        flat(coords, 2), flat(clean_image, channels), flat(clean_weight, channels),
+        flat(coords, 2),
+        flat(clean_image, channels),
+        flat(clean_weight, channels),
         tf.constant(valid),
     )
     return data, pixels

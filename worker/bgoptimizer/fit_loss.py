@@ -9,7 +9,7 @@ negative_weight·negative)``.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import tensorflow as tf
 
@@ -19,12 +19,15 @@ __all__ = ["LossWeights", "pixel_loss"]
 
 
 class LossWeights(NamedTuple):
-    """The four terms' effective multipliers (alpha already folded into the last two)."""
+    """The four terms' effective multipliers (alpha already folded into the last two).
 
-    error: float
-    colour: float
-    overshoot: float
-    negative: float
+    Floats, or scalar tensors inside the compiled fit.
+    """
+
+    error: Any
+    colour: Any
+    overshoot: Any
+    negative: Any
 
     @classmethod
     def from_params(cls, params: FitParams) -> LossWeights:
@@ -64,6 +67,6 @@ def pixel_loss(
         + weights.negative * (tf.abs(model) - model),
         axis=-1,
     )
-    if r.shape[-1] > 1 and weights.colour:
+    if r.shape[-1] > 1:
         loss += weights.colour * tf.math.reduce_variance(r, axis=-1)
     return loss

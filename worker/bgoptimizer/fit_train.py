@@ -10,6 +10,7 @@ weights are re-solved from them at every step (an (N + 3)² system, cheap next t
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import NamedTuple
 
@@ -19,7 +20,16 @@ from .fit_loss import LossWeights, pixel_loss
 from .numerics import NUMERICS
 from .spline import evaluate, solve
 
-__all__ = ["PixelData", "TrainState", "Trainer", "initial_state"]
+__all__ = [
+    "EpochPlan",
+    "Knobs",
+    "PixelData",
+    "TrainState",
+    "epoch_function",
+    "exact_loss",
+    "initial_state",
+    "run_epoch",
+]
 
 
 class PixelData(NamedTuple):
@@ -33,6 +43,19 @@ class PixelData(NamedTuple):
     image: tf.Tensor
     weight: tf.Tensor
     valid: tf.Tensor
+
+
+class Knobs(NamedTuple):
+    """Per-fit numbers passed into the compiled code as tensors: loss weights, smoothing."""
+
+    weights: LossWeights
+    regularisation: tf.Tensor
+
+    @classmethod
+    def build(cls, weights: LossWeights, regularisation: float) -> Knobs:
+        """Knobs as float tensors of the engine's dtype."""
+        as_tensor = lambda v: tf.constant(v, NUMERICS.dtype)  # noqa: E731
+        return cls(LossWeights(*map(as_tensor, weights)), as_tensor(regularisation))
 
 
 class TrainState(NamedTuple):
@@ -65,97 +88,130 @@ def _adam(
     return param - lr * m_hat / (tf.sqrt(v_hat) + NUMERICS.adam_epsilon), m, v
 
 
-class Trainer:
-    """Builds the epoch function for one problem size.
+class EpochPlan(NamedTuple):
+    """The static shape of one problem's epochs; equal plans share one compiled function.
 
-    Parameters
+    Loss weights and regularisation are not part of it: they are tensors passed at each call
+    (:class:`Knobs`), so fits that differ only in them reuse the compiled code.
+
+    Attributes
     ----------
-    data
-        The working pixels.
+    order
+        Polyharmonic order.
     pixels
-        P, the number of real pixels in ``data``.
-    order, regularisation
-        Spline settings.
-    weights
-        Loss term multipliers.
-    compiled
-        Run through ``tf.function`` with XLA (the default); ``False`` runs the same code
-        eagerly, for the parity test and debugging.
+        P, the number of real pixels.
+    batch
+        Pixels per step, ``min(NUMERICS.batch_pixels, P)``.
+    chunk
+        Pixels per chunk of the exact loss.
     """
 
-    def __init__(
-        self,
-        data: PixelData,
-        pixels: int,
-        *,
-        order: int,
-        regularisation: float,
-        weights: LossWeights,
-        compiled: bool = True,
-    ) -> None:
-        self.data = data
-        self.pixels = pixels
-        self.order = order
-        self.regularisation = regularisation
-        self.weights = weights
-        self.batch = min(NUMERICS.batch_pixels, pixels)
-        self.steps = -(-pixels // self.batch)
-        self.chunk = min(NUMERICS.eval_pixels, int(data.valid.shape[0]))
-        wrap: Callable = tf.function(jit_compile=True, autograph=False) if compiled else (lambda f: f)
-        self.epoch = wrap(self._epoch)
+    order: int
+    pixels: int
+    batch: int
+    chunk: int
 
-    def _batch_loss(self, centres: tf.Tensor, values: tf.Tensor, index: tf.Tensor) -> tf.Tensor:
-        spline = solve(centres, values, self.order, self.regularisation)
-        model = evaluate(spline, tf.gather(self.data.coords, index))
+    @classmethod
+    def build(cls, data: PixelData, pixels: int, order: int) -> EpochPlan:
+        """The plan for ``pixels`` real pixels in ``data``."""
+        chunk = min(NUMERICS.eval_pixels, int(data.valid.shape[0]))
+        return cls(order, pixels, min(NUMERICS.batch_pixels, pixels), chunk)
+
+    @property
+    def steps(self) -> int:
+        """Adam steps per epoch: one pass over the pixels."""
+        return -(-self.pixels // self.batch)
+
+
+def _batch_loss(
+    plan: EpochPlan,
+    data: PixelData,
+    knobs: Knobs,
+    centres: tf.Tensor,
+    values: tf.Tensor,
+    index: tf.Tensor,
+) -> tf.Tensor:
+    spline = solve(centres, values, plan.order, knobs.regularisation)
+    model = evaluate(spline, tf.gather(data.coords, index))
+    losses = pixel_loss(
+        model, tf.gather(data.image, index), tf.gather(data.weight, index), knobs.weights
+    )
+    return tf.reduce_mean(losses)
+
+
+def _step(
+    plan: EpochPlan,
+    data: PixelData,
+    knobs: Knobs,
+    state: TrainState,
+    lr: tf.Tensor,
+    start: tf.Tensor,
+) -> TrainState:
+    index = (start + tf.range(plan.batch)) % plan.pixels
+    with tf.GradientTape() as tape:
+        tape.watch([state.centres, state.values])
+        loss = _batch_loss(plan, data, knobs, state.centres, state.values, index)
+    g_centres, g_values = tape.gradient(loss, [state.centres, state.values])
+    step = state.step + 1
+    centres, m_c, v_c = _adam(state.centres, g_centres, state.m_centres, state.v_centres, lr, step)
+    values, m_v, v_v = _adam(state.values, g_values, state.m_values, state.v_values, lr, step)
+    return TrainState(centres, values, m_c, m_v, v_c, v_v, step)
+
+
+def run_epoch(
+    plan: EpochPlan,
+    data: PixelData,
+    knobs: Knobs,
+    state: TrainState,
+    lr: tf.Tensor,
+    offset: tf.Tensor,
+) -> tuple[TrainState, tf.Tensor]:
+    """``plan.steps`` Adam steps on mini-batches from pixel ``offset`` on, then the exact loss.
+
+    Batch ``i`` is pixels ``offset + i·batch ...`` of the shuffled data, wrapping around.
+    """
+
+    def body(i: tf.Tensor, s: TrainState) -> tuple[tf.Tensor, TrainState]:
+        return i + 1, _step(plan, data, knobs, s, lr, offset + i * plan.batch)
+
+    _, state = tf.while_loop(lambda i, s: i < plan.steps, body, (tf.constant(0), state))
+    return state, exact_loss(plan, data, knobs, state.centres, state.values)
+
+
+def exact_loss(
+    plan: EpochPlan, data: PixelData, knobs: Knobs, centres: tf.Tensor, values: tf.Tensor
+) -> tf.Tensor:
+    """Mean loss over all P pixels, in chunks so the temporaries stay cache-sized."""
+    spline = solve(centres, values, plan.order, knobs.regularisation)
+    size = plan.chunk
+
+    def body(i: tf.Tensor, total: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+        rows = i * size + tf.range(size)
+        model = evaluate(spline, tf.gather(data.coords, rows))
         losses = pixel_loss(
-            model, tf.gather(self.data.image, index), tf.gather(self.data.weight, index),
-            self.weights,
+            model, tf.gather(data.image, rows), tf.gather(data.weight, rows), knobs.weights
         )
-        return tf.reduce_mean(losses)
+        return i + 1, total + tf.reduce_sum(losses * tf.gather(data.valid, rows))
 
-    def _step(self, state: TrainState, lr: tf.Tensor, start: tf.Tensor) -> TrainState:
-        index = (start + tf.range(self.batch)) % self.pixels
-        with tf.GradientTape() as tape:
-            tape.watch([state.centres, state.values])
-            loss = self._batch_loss(state.centres, state.values, index)
-        g_centres, g_values = tape.gradient(loss, [state.centres, state.values])
-        step = state.step + 1
-        centres, m_c, v_c = _adam(
-            state.centres, g_centres, state.m_centres, state.v_centres, lr, step
-        )
-        values, m_v, v_v = _adam(state.values, g_values, state.m_values, state.v_values, lr, step)
-        return TrainState(centres, values, m_c, m_v, v_c, v_v, step)
+    chunks = int(data.valid.shape[0]) // size
+    _, total = tf.while_loop(
+        lambda i, t: i < chunks, body, (tf.constant(0), tf.zeros((), NUMERICS.dtype))
+    )
+    return total / plan.pixels
 
-    def _epoch(
-        self, state: TrainState, lr: tf.Tensor, offset: tf.Tensor
-    ) -> tuple[TrainState, tf.Tensor]:
-        """``steps`` Adam steps from pixel ``offset`` on, then the exact loss."""
 
-        def body(i: tf.Tensor, s: TrainState) -> tuple[tf.Tensor, TrainState]:
-            return i + 1, self._step(s, lr, offset + i * self.batch)
+EpochFunction = Callable[..., tuple[TrainState, tf.Tensor]]
 
-        _, state = tf.while_loop(lambda i, s: i < self.steps, body, (tf.constant(0), state))
-        return state, self.exact_loss(state.centres, state.values)
 
-    def exact_loss(self, centres: tf.Tensor, values: tf.Tensor) -> tf.Tensor:
-        """Mean loss over all P pixels, in chunks so the temporaries stay cache-sized.
+@functools.lru_cache(maxsize=8)
+def epoch_function(plan: EpochPlan, compiled: bool = True) -> EpochFunction:
+    """``(data, knobs, state, lr, offset) -> (state, exact loss)`` for ``plan``.
 
-        Called eagerly for the starting state (no second compilation) and compiled inside
-        :meth:`epoch`.
-        """
-        spline = solve(centres, values, self.order, self.regularisation)
-        data, size = self.data, self.chunk
-
-        def body(i: tf.Tensor, total: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
-            rows = i * size + tf.range(size)
-            model = evaluate(spline, tf.gather(data.coords, rows))
-            losses = pixel_loss(
-                model, tf.gather(data.image, rows), tf.gather(data.weight, rows), self.weights
-            )
-            return i + 1, total + tf.reduce_sum(losses * tf.gather(data.valid, rows))
-
-        chunks = int(data.valid.shape[0]) // size
-        _, total = tf.while_loop(
-            lambda i, t: i < chunks, body, (tf.constant(0), tf.zeros((), NUMERICS.dtype))
-        )
-        return total / self.pixels
+    Compiled with XLA (AutoGraph off: the loops are explicit), cached per plan so repeated fits
+    of one size (a worker's jobs, the tests) compile once; ``compiled=False`` returns the same
+    computation run eagerly, for the parity test and debugging.
+    """
+    epoch = functools.partial(run_epoch, plan)
+    if not compiled:
+        return epoch
+    return tf.function(epoch, jit_compile=True, autograph=False)

@@ -20,6 +20,11 @@ __all__ = ["ORDERS", "Spline", "evaluate", "phi", "solve", "squared_distances"]
 ORDERS = (1, 2, 3, 4)
 """Supported polyharmonic orders k."""
 
+_SMOOTHING_SIGN = {1: -1.0, 2: 1.0, 3: 1.0, 4: -1.0}
+"""Sign under which each kernel is conditionally positive definite (-r, r^2 log r, r^3,
+-r^4 log r): regularisation is added with it, so that it smooths for every order, as scipy's
+``smoothing`` does for its ``-r`` linear kernel."""
+
 
 class Spline(NamedTuple):
     """A solved spline: enough to evaluate it.
@@ -101,12 +106,10 @@ def _symmetric_solve(lhs: tf.Tensor, rhs: tf.Tensor) -> tuple[tf.Tensor, Callabl
     return solution, grad
 
 
-def solve(
-    centres: tf.Tensor, values: tf.Tensor, order: int, regularisation: float = 0.0
-) -> Spline:
+def solve(centres: tf.Tensor, values: tf.Tensor, order: int, regularisation: float = 0.0) -> Spline:
     """The spline through (or, with regularisation, near) ``values`` at ``centres``.
 
-    Solves ``[[A + lambda I, P], [P^T, 0]] [w; v] = [f; 0]`` with ``A_ij = phi(|c_i - c_j|)``
+    Solves ``[[A ± lambda I, P], [P^T, 0]] [w; v] = [f; 0]`` with ``A_ij = phi(|c_i - c_j|)``
     and ``P = [1, y, x]``: the standard polyharmonic system (scipy's ``RBFInterpolator`` with
     ``degree=1`` and ``smoothing=lambda`` solves the same one).
 
@@ -119,7 +122,8 @@ def solve(
     order
         Polyharmonic order k in 1..4.
     regularisation
-        lambda, added to A's diagonal; 0 interpolates exactly.
+        lambda >= 0, added to A's diagonal with the kernel's sign (subtracted for k = 1 and
+        4, whose kernels are conditionally negative definite); 0 interpolates exactly.
 
     Returns
     -------
@@ -136,8 +140,8 @@ def solve(
     values = tf.convert_to_tensor(values, dtype=centres.dtype)
     n = tf.shape(centres)[0]
     kernel = phi(squared_distances(centres, centres), order)
-    if regularisation:
-        kernel += tf.cast(regularisation, centres.dtype) * tf.eye(n, dtype=centres.dtype)
+    lam = _SMOOTHING_SIGN[order] * tf.cast(regularisation, centres.dtype)
+    kernel += lam * tf.eye(n, dtype=centres.dtype)
     basis = _poly_basis(centres)
     lhs = tf.concat(
         [

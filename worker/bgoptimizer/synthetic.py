@@ -32,7 +32,7 @@ CASES: dict[str, tuple[str, ...]] = {
 }
 """Named benchmark cases: which gradients each one stacks."""
 
-SUPPORT = 0.05
+SUPPORT = 0.01
 """An extended object's support: where it exceeds this share of its peak."""
 
 INVENTED_LIMIT = 1.0
@@ -241,9 +241,9 @@ def _nebula(y, x, frame, rng, channels):
     h, w = frame
     cy, cx = rng.uniform(0.3, 0.7) * h, rng.uniform(0.3, 0.7) * w
     total = np.zeros_like(y)
-    for _ in range(6):  # a few overlapping clouds make an irregular, faint, large object
-        oy, ox = cy + rng.normal(0, 0.08), cx + rng.normal(0, 0.08)
-        s = rng.uniform(0.05, 0.12)
+    for _ in range(6):  # overlapping clouds: irregular, faint, FWHM ~ 0.1-0.15 of the frame
+        oy, ox = cy + rng.normal(0, 0.035), cx + rng.normal(0, 0.035)
+        s = rng.uniform(0.02, 0.05)
         total += rng.uniform(0.5, 1.0) * np.exp(-0.5 * ((y - oy) ** 2 + (x - ox) ** 2) / s**2)
     total /= total.max()
     return total[..., None] * rng.uniform(0.006, 0.012) * _colour(channels, (1.0, 0.45, 0.6))

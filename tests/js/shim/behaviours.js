@@ -165,6 +165,10 @@ function behaviours(world, C) {
             st.height = h;
          },
          render() { return newBitmap(S(this).width, S(this).height); },
+         assign(src) {
+            const from = S(src);
+            Object.assign(S(this), { width: from.width, height: from.height, planes: from.planes.map((p) => Float32Array.from(p)) });
+         },
          free() { S(this).planes = []; S(this).width = 0; S(this).height = 0; }
       }
    };
@@ -252,10 +256,13 @@ function behaviours(world, C) {
       statics: {
          open(p) {
             const data = files.readXisf(p);
-            const win = new C.ImageWindow(data.width, data.height, data.channels, 32, true, data.channels === 3, "Image");
-            if (data.planes) {
-               S(S(win).mainView.image).planes = data.planes;
+            const id = path.basename(p).replace(/\.[^.]*$/, "").replace(/[^A-Za-z0-9_]/g, "_").replace(/^([0-9])/, "_$1");
+            const win = new C.ImageWindow(data.width, data.height, data.channels, 32, true, data.channels === 3, id);
+            if (!data.planes) {
+               win.forceClose();
+               throw new Error(`shim: cannot decode the pixels of ${p} (${data.sampleFormat}, compressed?)`);
             }
+            S(S(win).mainView.image).planes = data.planes;
             S(win).keywords = data.keywords.map((k) => new C.FITSKeyword(k.name, k.value, k.comment));
             S(win).filePath = p;
             return [win];
@@ -505,10 +512,11 @@ function behaviours(world, C) {
       const r = spawnSync(process.execPath, [path.join(__dirname, "http-child.js")], {
          input: JSON.stringify({ method, url: st.url, headers: st.headers, body: body ? body.toString("base64") : "", timeout: st.timeout }),
          encoding: "utf8",
+         maxBuffer: 1 << 30,
          timeout: (st.timeout + 10) * 1000
       });
       if (r.status !== 0) {
-         throw new Error(`shim: HTTP child failed: ${r.stderr}`);
+         throw new Error(`shim: HTTP child failed: ${r.error || ""} ${r.stderr}`);
       }
       const out = JSON.parse(r.stdout);
       st.code = out.status;

@@ -69,6 +69,7 @@ function readXisf(path) {
    const location = /^attachment:(\d+):(\d+)$/.exec(attr(image[0], "location") || "");
    let planes = null;
    const n = width * height;
+   const interleaved = attr(image[0], "pixelStorage") === "Normal";
    if (location && !attr(image[0], "compression")) {
       const offset = Number(location[1]);
       const readers = { Float32: [4, (o) => buf.readFloatLE(o)], Float64: [8, (o) => buf.readDoubleLE(o)], UInt16: [2, (o) => buf.readUInt16LE(o) / 65535] };
@@ -78,7 +79,7 @@ function readXisf(path) {
          for (let c = 0; c < channels; ++c) {
             const plane = new Float32Array(n);
             for (let i = 0; i < n; ++i) {
-               plane[i] = reader[1](offset + (c * n + i) * reader[0]);
+               plane[i] = reader[1](offset + (interleaved ? i * channels + c : c * n + i) * reader[0]);
             }
             planes.push(plane);
          }

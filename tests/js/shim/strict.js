@@ -56,7 +56,7 @@ function pjsrClassOf(target) {
    return null;
 }
 
-function instanceHandler(api) {
+function instanceHandler() {
    const refuse = (target, prop, verb) => {
       const proto = pjsrClassOf(target);
       throw new Error(`PJSR: ${proto[PJSR]} has no member '${String(prop)}' (${verb})`);
@@ -145,7 +145,7 @@ function constantFamily(name, members) {
  */
 function buildClasses(api, impls) {
    const out = {};
-   const handler = instanceHandler(api);
+   const handler = instanceHandler();
    const make = (name) => {
       if (out[name]) {
          return out[name];
@@ -182,7 +182,7 @@ function buildClasses(api, impls) {
       Cls.prototype[PJSR] = name;
       const info = memberInfo(api, name);
       info.ctor = ctorSpec;
-      Cls[STATE] = info;
+      Object.defineProperty(Cls, STATE, { value: info });
       for (const [m, spec] of Object.entries(cls.methods)) {
          const given = impl.proto && Object.getOwnPropertyDescriptor(impl.proto, m);
          Object.defineProperty(Cls.prototype, m, {
@@ -201,7 +201,7 @@ function buildClasses(api, impls) {
       }
       for (const [m, spec] of Object.entries(cls.staticMethods)) {
          const given = impl.statics && Object.getOwnPropertyDescriptor(impl.statics, m);
-         Cls[m] = wrapMethod(`${name}.${m}()`, spec, given && given.value);
+         Object.defineProperty(Cls, m, { value: wrapMethod(`${name}.${m}()`, spec, given && given.value), configurable: true });
       }
       for (const [m, desc] of Object.entries(Object.getOwnPropertyDescriptors(impl.statics || {}))) {
          if (!(m in cls.staticMethods)) {

@@ -108,6 +108,8 @@ def write_image(
         raise ParameterError(
             "FITS output is float32 and uncompressed: drop sample_format/compression"
         )
+    from .fits import write_fits
+
     write_fits(path, image)
 
 

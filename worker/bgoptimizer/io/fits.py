@@ -60,13 +60,15 @@ def _geometry(hdu: Any, where: str, max_pixels: int) -> tuple[int, int, int]:
 
 
 def _sample_format(header: fits.Header) -> str:
-    """XISF-style name of the stored samples: UInt16 for BITPIX 16 with BZERO 32768, ..."""
+    """XISF-style name of the samples astropy returns: UInt16 for BITPIX 16 with BZERO 32768,
+    Int16 without; Float32 when BSCALE/BZERO turn integers into arbitrary physical values."""
     bitpix = header["BITPIX"]
     if bitpix < 0:
         return FLOATS.get(bitpix, f"BITPIX {bitpix}")
-    if bitpix == 8 or header.get("BZERO", 0) == 2 ** (bitpix - 1):
-        return f"UInt{bitpix}"
-    return f"Int{bitpix}"
+    bzero, bscale = header.get("BZERO", 0), header.get("BSCALE", 1)
+    if bscale != 1 or bzero not in (0, 2 ** (bitpix - 1)):
+        return "Float32"
+    return f"UInt{bitpix}" if bitpix == 8 or bzero else f"Int{bitpix}"
 
 
 def _keywords(header: fits.Header) -> list[FitsKeyword]:

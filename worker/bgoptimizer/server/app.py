@@ -12,6 +12,7 @@ from .access_log import AccessLog
 from .errors import install_error_handlers
 from .routes import health, jobs, results
 from .runner import Runner
+from .schemas import ErrorBody
 from .settings import Settings
 from .store import JobStore
 
@@ -41,7 +42,8 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.state.settings = settings
     install_error_handlers(app)
+    errors = {code: {"model": ErrorBody} for code in (400, 401, 404, 409, 413, 422, 429)}
     for module in (health, jobs, results):
-        app.include_router(module.router)
+        app.include_router(module.router, responses=errors)
     app.add_middleware(AccessLog)
     return app

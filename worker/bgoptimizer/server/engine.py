@@ -13,6 +13,7 @@ import json
 import logging
 import os
 import queue
+import signal
 import sys
 import threading
 import time
@@ -145,6 +146,7 @@ def _read_requests(tasks: queue.Queue[dict[str, Any]], cancel: threading.Event) 
 
 def main() -> None:
     """Serve fit requests until stdin closes."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is for the worker, which stops us
     channel = _Channel(os.fdopen(os.dup(1), "w", encoding="utf-8"))
     os.dup2(2, 1)
     sys.stdout = sys.stderr

@@ -35,11 +35,6 @@ class EngineHost:
         """Whether an engine process is running."""
         return self._proc is not None and self._proc.poll() is None
 
-    @property
-    def pid(self) -> int | None:
-        """Process id of the running engine."""
-        return self._proc.pid if self.alive and self._proc is not None else None
-
     def start(self) -> None:
         """Start a fresh engine process (it imports TensorFlow, then says hello)."""
         with self._lock:

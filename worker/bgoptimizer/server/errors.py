@@ -129,7 +129,8 @@ async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse
     if first["type"] in ("json_invalid", "model_attributes_type", "dict_type", "model_type"):
         return _json_error("bad_request", f"the body must be a JSON object: {first['msg']}")
     where = ".".join(str(p) for p in first["loc"] if p not in ("body", "params"))
-    return _json_error("bad_parameter", f"{where or 'body'}: {first['msg']}")
+    text = "unknown parameter" if first["type"] == "extra_forbidden" else first["msg"]
+    return _json_error("bad_parameter", f"{where or 'body'}: {text}")
 
 
 async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:

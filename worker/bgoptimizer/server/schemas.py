@@ -17,6 +17,7 @@ __all__ = [
     "ErrorBody",
     "Health",
     "JobCreate",
+    "JobFailure",
     "JobParams",
     "JobStatus",
     "UploadInfo",
@@ -59,7 +60,7 @@ class UploadInfo(BaseModel):
     sample_format: str
 
 
-class JobError(BaseModel):
+class JobFailure(BaseModel):
     """Why a job failed."""
 
     code: str
@@ -81,7 +82,7 @@ class JobStatus(BaseModel):
     elapsed: float | None
     eta: float | None
     message: str
-    error: JobError | None
+    error: JobFailure | None
     cancel_requested: bool
     queue_position: int | None
     params: dict[str, Any]

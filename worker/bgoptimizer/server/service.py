@@ -40,7 +40,7 @@ def job_status(record: JobRecord, runner: Runner) -> dict[str, Any]:
     out.update(
         elapsed=elapsed,
         eta=eta,
-        queue_position=runner.queue_position(record.id),
+        queue_position=runner.queue_position(record.id) if record.state == "queued" else None,
         created_at=_iso(record.created_at),
         queued_at=_iso(record.queued_at),
         started_at=_iso(record.started_at),

@@ -96,12 +96,13 @@ def dir_size(path: Path) -> int:
     return total
 
 
-def _write_json_atomic(path: Path, data: dict[str, Any]) -> None:
+def _write_json_atomic(path: Path, data: dict[str, Any], *, sync: bool) -> None:
     tmp = path.with_name(f"{PART_PREFIX}{path.name}")
     with open(tmp, "w", encoding="utf-8") as fh:
         json.dump(data, fh, indent=1)
-        fh.flush()
-        os.fsync(fh.fileno())
+        if sync:  # transitions must survive a power cut; progress snapshots need not
+            fh.flush()
+            os.fsync(fh.fileno())
     os.replace(tmp, path)
 
 
@@ -140,13 +141,16 @@ class JobStore:
                 raise NotFoundError(f"no such job: {job_id}") from None
 
     def update(self, job_id: str, *, persist: bool = True, **changes: Any) -> JobRecord:
-        """Apply ``changes`` and (unless ``persist`` is false) write the record through."""
+        """Apply ``changes``; write the record through when ``persist`` or the state changes
+        (state changes are also fsynced)."""
         with self.lock:
-            record = dataclasses.replace(self.get(job_id), **changes)
-            if record.state != self._jobs[job_id].state:
-                log.info("job %s %s -> %s", job_id, self._jobs[job_id].state, record.state)
-            if persist:
-                return self._put(record)
+            before = self.get(job_id)
+            record = dataclasses.replace(before, **changes)
+            transition = record.state != before.state
+            if transition:
+                log.info("job %s %s -> %s", job_id, before.state, record.state)
+            if persist or transition:
+                return self._put(record, sync=transition)
             self._jobs[job_id] = record
             return record
 
@@ -192,7 +196,7 @@ class JobStore:
                 over -= dir_size(self.paths(record.id).root)
                 yield record.id
 
-    def _put(self, record: JobRecord) -> JobRecord:
-        _write_json_atomic(self.paths(record.id).record, record.to_json())
+    def _put(self, record: JobRecord, *, sync: bool = True) -> JobRecord:
+        _write_json_atomic(self.paths(record.id).record, record.to_json(), sync=sync)
         self._jobs[record.id] = record
         return record

@@ -79,10 +79,7 @@ BGX.jobflow = (function () {
          return [{ type: "removeTemp", paths: [flow.paths.image, flow.paths.mask] }];
       }
       if (flow.state === "downloading") {
-         return finish(flow, "done", [
-            { type: "openResults", paths: flow.paths },
-            { type: "deleteJob" }
-         ]);
+         return finish(flow, "done", [{ type: "deleteJob" }]);
       }
       return [];
    }
@@ -102,6 +99,7 @@ BGX.jobflow = (function () {
          actions.push({ type: "download", name: "background.xisf", path: flow.paths.background });
          actions.push({ type: "download", name: "corrected.xisf", path: flow.paths.corrected });
          actions.push({ type: "download", name: "report.json", path: flow.paths.report });
+         actions.push({ type: "openResults", paths: flow.paths });
       } else if (status.state === "failed") {
          flow.failure = {
             code: status.error ? status.error.code : "internal",

@@ -133,9 +133,11 @@ BGX.protocol = (function () {
       }
       var devices = Array.isArray(obj.devices) ? obj.devices : [];
       var gpus = devices.filter(function (d) { return d && d.type === "GPU"; });
-      var device = gpus.length > 0
-         ? gpus.map(function (d) { return d.name; }).join(", ")
-         : "CPU" + (devices.length > 0 && devices[0].name ? " (" + devices[0].name + ")" : "");
+      var cpuName = devices.length > 0 && devices[0].name && devices[0].name !== "CPU" ? " (" + devices[0].name + ")" : "";
+      var device = gpus.length > 0 ? gpus.map(function (d) { return d.name; }).join(", ") : "CPU" + cpuName;
+      if (typeof obj.engine === "string" && obj.engine !== "ready") {
+         device += ", engine " + obj.engine;
+      }
       return {
          version: obj.version,
          tensorflow: typeof obj.tensorflow === "string" ? obj.tensorflow : "",

@@ -10,15 +10,16 @@ import base64
 import binascii
 import hashlib
 import io
+from collections.abc import Callable
 from typing import BinaryIO
 
 import numpy as np
 
 from ...exceptions import XISFError
-from .codecs import decompress_into, unshuffle
+from .codecs import decompress, unshuffle
 from .header import BlockRef
 
-__all__ = ["read_block", "read_block_bytes", "verify_checksum"]
+__all__ = ["read_block", "read_block_bytes", "stream_block", "verify_checksum"]
 
 CHUNK = 64 << 20
 
@@ -41,6 +42,21 @@ class _Slice(io.RawIOBase):
             self._hasher.update(view[:n])
         self.left -= n
         return n
+
+    def read(self, size: int | None = -1) -> bytes:
+        """Up to ``size`` bytes (all that is left if negative), as one bytes object."""
+        n = self.left if size is None or size < 0 else min(size, self.left)
+        data = self._f.read(n)
+        if len(data) != n:
+            raise XISFError(f"{self._where}: file ends inside the data block")
+        if self._hasher is not None:
+            self._hasher.update(data)
+        self.left -= n
+        return data
+
+    def readall(self) -> bytes:
+        """Everything left in one read (RawIOBase's default reads 8 KiB at a time)."""
+        return self.read(-1)
 
     def drain(self) -> None:
         """Read (and hash) whatever the decoder left unread."""
@@ -66,34 +82,53 @@ def _stored(f: BinaryIO, ref: BlockRef) -> tuple[BinaryIO, int]:
     return io.BytesIO(data), len(data)
 
 
+def stream_block(f: BinaryIO, ref: BlockRef, size: int, sink: Callable[[BinaryIO], None]) -> None:
+    """Hand an uncompressed block of ``size`` bytes to ``sink`` as a stream; verify its checksum.
+
+    ``sink`` reads the block sequentially, so no block-sized buffer is ever needed.
+    """
+    stream, stored = _stored(f, ref)
+    if stored != size:
+        raise XISFError(f"{ref.where}: block holds {stored} B, {size} B expected")
+    hasher = hashlib.new(ref.checksum[0]) if ref.checksum else None
+    src = _Slice(stream, stored, hasher, ref.where)
+    sink(src)  # type: ignore[arg-type]
+    src.drain()
+    if hasher is not None:
+        verify_checksum(ref, hasher.hexdigest())
+
+
 def read_block(f: BinaryIO, ref: BlockRef, out: np.ndarray | None = None) -> np.ndarray:
     """The decoded bytes of a block (still byte-shuffled if it was), checksum verified.
 
-    ``out``, if given, is a uint8 buffer of exactly the decoded size and is filled in place.
+    ``out``, if given, is a uint8 buffer of exactly the decoded size and is filled in place;
+    otherwise the result may be read-only (it can be the decompressor's own buffer).
     """
     stream, size = _stored(f, ref)
     hasher = hashlib.new(ref.checksum[0]) if ref.checksum else None
     src = _Slice(stream, size, hasher, ref.where)
     comp = ref.compression
     total = comp.uncompressed_size if comp else size
-    if out is None:
-        out = np.empty(total, np.uint8)
-    elif out.nbytes != total:
+    if out is not None and out.nbytes != total:
         raise XISFError(f"{ref.where}: block holds {total} B, {out.nbytes} B expected")
-    view = memoryview(out).cast("B")
-    if comp is None:
-        for start in range(0, total, CHUNK):
-            src.readinto(view[start : start + CHUNK])
+    subblocks = ref.subblocks or ((size, total),)
+    if comp is not None and len(subblocks) == 1 and out is None:
+        out = np.frombuffer(decompress(src, comp.codec, total, None, ref.where), np.uint8)
     else:
-        subblocks = ref.subblocks or ((size, total),)
-        if sum(c for c, _ in subblocks) != size or sum(u for _, u in subblocks) != total:
-            raise XISFError(f"{ref.where}: subblock sizes do not add up to the block's sizes")
-        start = 0
-        for csize, usize in subblocks:
-            part = _Slice(src, csize, None, ref.where)
-            decompress_into(part, comp.codec, view[start : start + usize], ref.where)
-            part.drain()
-            start += usize
+        out = np.empty(total, np.uint8) if out is None else out
+        view = memoryview(out).cast("B")
+        if comp is None:
+            for start in range(0, total, CHUNK):
+                src.readinto(view[start : start + CHUNK])
+        else:
+            if sum(c for c, _ in subblocks) != size or sum(u for _, u in subblocks) != total:
+                raise XISFError(f"{ref.where}: subblock sizes do not add up to the block's sizes")
+            start = 0
+            for csize, usize in subblocks:
+                part = _Slice(src, csize, None, ref.where)
+                decompress(part, comp.codec, usize, view[start : start + usize], ref.where)
+                part.drain()
+                start += usize
     src.drain()
     if hasher is not None:
         verify_checksum(ref, hasher.hexdigest())

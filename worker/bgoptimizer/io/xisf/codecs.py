@@ -9,7 +9,7 @@ from __future__ import annotations
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import lz4.block
 import numpy as np
@@ -17,9 +17,10 @@ import zstandard
 
 from ...exceptions import XISFError
 
-__all__ = ["CODECS", "Compression", "compress", "decompress_into", "shuffle", "unshuffle"]
+__all__ = ["CODECS", "Buffer", "Compression", "compress", "decompress", "shuffle", "unshuffle"]
 
 CODECS = ("zlib", "lz4", "lz4hc", "zstd")
+Buffer = bytes | memoryview
 CHUNK = 1 << 20
 LEVELS = {"zlib": 6, "lz4": 0, "lz4hc": 9, "zstd": 3}
 
@@ -91,12 +92,17 @@ def compress(data: memoryview | bytes, codec: str, *, threads: int = 0) -> bytes
     raise XISFError(f"unknown compression codec {codec!r}")
 
 
-def decompress_into(source: BinaryIO, codec: str, out: memoryview, where: str) -> None:
-    """Decompress everything ``source`` yields into ``out``, which it must fill exactly.
+def decompress(
+    source: BinaryIO, codec: str, size: int, out: memoryview | None, where: str
+) -> Buffer:
+    """Decompress everything ``source`` yields: exactly ``size`` bytes, or an error.
 
-    ``source`` must end at the end of the compressed (sub-)block.
+    The result fills ``out`` if given; otherwise a new buffer is returned (for lz4, the
+    library's own output, which saves a copy). ``source`` must end where the block ends.
     """
-    _DECODERS[codec](source, out, where)
+    if out is None and codec not in ("lz4", "lz4hc"):
+        out = memoryview(np.empty(size, np.uint8)).cast("B")
+    return _DECODERS[codec](source, size, out, where)
 
 
 def _too_big(where: str, declared: int) -> XISFError:
@@ -107,7 +113,7 @@ def _too_small(where: str, got: int, declared: int) -> XISFError:
     return XISFError(f"{where}: compressed data inflates to {got} B, {declared} B declared")
 
 
-def _zlib(source: BinaryIO, out: memoryview, where: str) -> None:
+def _zlib(source: BinaryIO, size: int, out: Any, where: str) -> Buffer:
     d = zlib.decompressobj()
     filled = 0
     try:
@@ -124,9 +130,10 @@ def _zlib(source: BinaryIO, out: memoryview, where: str) -> None:
         raise XISFError(f"{where}: corrupt zlib data ({exc})") from None
     if filled != len(out) or not d.eof:
         raise _too_small(where, filled, len(out))
+    return out
 
 
-def _zstd(source: BinaryIO, out: memoryview, where: str) -> None:
+def _zstd(source: BinaryIO, size: int, out: Any, where: str) -> Buffer:
     dctx = zstandard.ZstdDecompressor()
     reader = dctx.stream_reader(source, read_size=CHUNK, read_across_frames=True)
     filled = 0
@@ -142,22 +149,26 @@ def _zstd(source: BinaryIO, out: memoryview, where: str) -> None:
         raise XISFError(f"{where}: corrupt zstd data ({exc})") from None
     if filled != len(out):
         raise _too_small(where, filled, len(out))
+    return out
 
 
-def _lz4(source: BinaryIO, out: memoryview, where: str) -> None:
+def _lz4(source: BinaryIO, size: int, out: Any, where: str) -> Buffer:
     data = source.read()
     try:
-        piece = lz4.block.decompress(data, uncompressed_size=len(out))
+        piece = lz4.block.decompress(data, uncompressed_size=size)
     except lz4.block.LZ4BlockError as exc:
         raise XISFError(
-            f"{where}: corrupt lz4 data or larger than its declared size {len(out)} B ({exc})"
+            f"{where}: corrupt lz4 data or larger than its declared size {size} B ({exc})"
         ) from None
-    if len(piece) != len(out):
-        raise _too_small(where, len(piece), len(out))
+    if len(piece) != size:
+        raise _too_small(where, len(piece), size)
+    if out is None:
+        return piece
     out[:] = piece
+    return out
 
 
-_DECODERS: dict[str, Callable[[BinaryIO, memoryview, str], None]] = {
+_DECODERS: dict[str, Callable[[BinaryIO, int, Any, str], Buffer]] = {
     "zlib": _zlib,
     "zstd": _zstd,
     "lz4": _lz4,

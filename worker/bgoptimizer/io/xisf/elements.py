@@ -43,5 +43,5 @@ def emit(item: XisfElement, add_block: Callable[[ET.Element, bytes], None]) -> E
     el.text = item.text
     if item.block is not None:
         add_block(el, item.block)
-    el.extend(emit(child, add_block) for child in item.children)
+    el.extend([emit(child, add_block) for child in item.children])
     return el

@@ -6,17 +6,76 @@ are fused into one strided copy per chunk, so decoding needs no second image-siz
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import BinaryIO
+
 import numpy as np
 
-__all__ = ["INTEGER_MAX", "decode_pixels", "encode_planes"]
+__all__ = [
+    "INTEGER_MAX",
+    "decode_pixels",
+    "decode_stream",
+    "encode_planes",
+    "planar_chunks",
+]
 
-CHUNK_SAMPLES = 1 << 22
+CHUNK_SAMPLES = 1 << 20
 INTEGER_MAX = {"UInt8": 255, "UInt16": 65535, "UInt32": 4294967295}
 
 
 def _step(width: int, channels: int) -> int:
     """Rows per chunk: about CHUNK_SAMPLES samples, at least one row."""
     return max(1, CHUNK_SAMPLES // (width * channels))
+
+
+def _convert(block: np.ndarray, out: np.ndarray, sample_format: str) -> None:
+    """Stored samples -> float32, integers divided by their type's maximum."""
+    scale = INTEGER_MAX.get(sample_format)
+    if scale is None:
+        np.copyto(out, block, casting="unsafe")
+    else:
+        np.divide(block, np.float32(scale), out=out, casting="unsafe")
+
+
+def decode_stream(
+    src: BinaryIO, out: np.ndarray, *, dtype: str, sample_format: str, planar: bool
+) -> None:
+    """Fill ``out`` from an uncompressed block read sequentially, one row chunk at a time.
+
+    Only a chunk-sized buffer is used: planar data goes plane by plane into ``out[..., c]``.
+    """
+    height, width, channels = out.shape
+    dt = np.dtype(dtype)
+    per_row = width if planar else width * channels
+    step = _step(width, 1 if planar else channels)
+    buf = np.empty(step * per_row, dt)
+    for c in range(channels if planar else 1):
+        for r0 in range(0, height, step):
+            r1 = min(height, r0 + step)
+            part = buf[: (r1 - r0) * per_row]
+            view = memoryview(part.view(np.uint8))
+            filled = 0
+            while filled < view.nbytes:
+                filled += src.readinto(view[filled:])
+            if planar:
+                _convert(part.reshape(r1 - r0, width), out[r0:r1, :, c], sample_format)
+            else:
+                _convert(part.reshape(r1 - r0, width, channels), out[r0:r1], sample_format)
+
+
+def _join_bytes(planes: np.ndarray, dt: np.dtype) -> np.ndarray:
+    """Rebuild samples from their byte planes (``planes[k]`` = byte k of every sample).
+
+    Integer shifts over contiguous planes: much faster than a byte-strided transpose.
+    """
+    if dt.itemsize == 1:
+        return planes[0].view(dt)
+    utype = np.dtype(f"u{dt.itemsize}")
+    acc = np.zeros(planes.shape[1:], utype)
+    for k in range(dt.itemsize):
+        shift = 8 * (k if dt.byteorder != ">" else dt.itemsize - 1 - k)
+        acc |= planes[k].astype(utype) << utype.type(shift)
+    return acc.view(dt.newbyteorder("="))
 
 
 def decode_pixels(
@@ -28,57 +87,61 @@ def decode_pixels(
     planar: bool,
     shuffled: bool,
 ) -> None:
-    """Fill ``out`` (float32 H, W, C) from the decoded block ``raw`` (uint8)."""
+    """Fill ``out`` (float32 H, W, C) from a whole decoded block ``raw`` (uint8).
+
+    Works by row chunks, so besides ``raw`` only chunk-sized temporaries are needed.
+    """
     height, width, channels = out.shape
     dt = np.dtype(dtype)
     logical = (channels, height, width) if planar else (height, width, channels)
-    if shuffled:
-        src = raw[: dt.itemsize * out.size].reshape((dt.itemsize, *logical))
-    else:
-        src = raw[: dt.itemsize * out.size].view(dt).reshape(logical)
-    scale = INTEGER_MAX.get(sample_format)
-    step = _step(width, channels)
+    data = raw[: dt.itemsize * out.size]
+    src = data.reshape((dt.itemsize, *logical)) if shuffled else data.view(dt).reshape(logical)
+    step = _step(width, 1 if planar else channels)
     for r0 in range(0, height, step):
         r1 = min(height, r0 + step)
-        if shuffled:
-            part = src[:, :, r0:r1] if planar else src[:, r0:r1]
-            order = (2, 3, 1, 0) if planar else (1, 2, 3, 0)
-            tmp = np.empty((r1 - r0, width, channels, dt.itemsize), np.uint8)
-            tmp[...] = part.transpose(order)
-            block = tmp.view(dt).reshape(r1 - r0, width, channels)
-        else:
-            block = src[:, r0:r1].transpose(1, 2, 0) if planar else src[r0:r1]
-        if scale is None:
-            np.copyto(out[r0:r1], block, casting="unsafe")
-        else:
-            np.divide(block, np.float32(scale), out=out[r0:r1], casting="unsafe")
+        for c in range(channels if planar else 1):
+            if shuffled:
+                part = src[:, c, r0:r1] if planar else src[:, r0:r1]
+                block = _join_bytes(part, dt)
+            else:
+                block = src[c, r0:r1] if planar else src[r0:r1]
+            _convert(block, out[r0:r1, :, c] if planar else out[r0:r1], sample_format)
+
+
+def _stored(part: np.ndarray, sample_format: str) -> np.ndarray:
+    """float32 pixels -> contiguous little-endian stored samples.
+
+    ``UInt16`` rounds ``clip(x, 0, 1) * 65535``; NaN becomes 0.
+    """
+    if sample_format == "Float32":
+        return np.ascontiguousarray(part, dtype="<f4")
+    return np.rint(np.nan_to_num(np.clip(part, 0.0, 1.0)) * 65535.0).astype("<u2")
+
+
+def planar_chunks(pixels: np.ndarray, sample_format: str) -> Iterator[np.ndarray]:
+    """The planar stored samples of ``pixels`` in file order, a row chunk at a time."""
+    height, width, channels = pixels.shape
+    step = _step(width, 1)
+    for c in range(channels):
+        for r0 in range(0, height, step):
+            yield _stored(pixels[r0 : r0 + step, :, c], sample_format)
 
 
 def encode_planes(pixels: np.ndarray, sample_format: str, *, shuffle: bool) -> np.ndarray:
-    """The planar (and optionally byte-shuffled) little-endian bytes of ``pixels``.
-
-    ``UInt16`` output rounds ``clip(x, 0, 1) * 65535``; NaN becomes 0.
-    """
+    """The whole planar (optionally byte-shuffled) stored block, ready for a compressor."""
     height, width, channels = pixels.shape
-    dt = np.dtype("<f4" if sample_format == "Float32" else "<u2")
-    n = pixels.size
-    out = np.empty(n * dt.itemsize, np.uint8)
-    dest = out.reshape(dt.itemsize, channels, height, width) if shuffle else out.view(dt)
-    dest = dest if shuffle else dest.reshape(channels, height, width)
+    itemsize = 4 if sample_format == "Float32" else 2
+    out = np.empty(pixels.size * itemsize, np.uint8)
+    if not shuffle:
+        pos = 0
+        for chunk in planar_chunks(pixels, sample_format):
+            out[pos : pos + chunk.nbytes] = chunk.reshape(-1).view(np.uint8)
+            pos += chunk.nbytes
+        return out
+    dest = out.reshape(itemsize, channels, height, width)
     step = _step(width, channels)
     for r0 in range(0, height, step):
         r1 = min(height, r0 + step)
-        part = pixels[r0:r1]
-        if sample_format != "Float32":
-            part = np.rint(np.nan_to_num(np.clip(part, 0.0, 1.0)) * 65535.0).astype(dt)
-        else:
-            part = np.ascontiguousarray(part, dtype=dt)
-        if shuffle:
-            dest[:, :, r0:r1] = (
-                part.view(np.uint8)
-                .reshape(r1 - r0, width, channels, dt.itemsize)
-                .transpose(3, 2, 0, 1)
-            )
-        else:
-            dest[:, r0:r1] = part.transpose(2, 0, 1)
+        part = _stored(pixels[r0:r1], sample_format).view(np.uint8)
+        dest[:, :, r0:r1] = part.reshape(r1 - r0, width, channels, itemsize).transpose(3, 2, 0, 1)
     return out

@@ -36,7 +36,9 @@ def parse_keyword(el: ET.Element) -> FitsKeyword:
 
 
 def keyword_element(kw: FitsKeyword) -> ET.Element:
-    """The ``FITSKeyword`` element of a keyword."""
+    """The ``FITSKeyword`` element of a keyword (control characters cannot be stored)."""
+    if any(_XML_BAD.search(text) for text in (kw.name, kw.value, kw.comment)):
+        raise XISFError(f"FITS keyword {kw.name!r} holds a control character XML cannot store")
     return ET.Element("FITSKeyword", {"name": kw.name, "value": kw.value, "comment": kw.comment})
 
 
@@ -90,11 +92,11 @@ def parse_property(el: ET.Element, ref: BlockRef | None, read: BlockReader) -> P
     if ref is None:
         raise XISFError(f"{where}: {ptype} property without a data block")
     data = read(ref)
-    shape = (
-        (int(el.get("length", -1)),)
-        if kind == "Vector"
-        else (int(el.get("rows", -1)), int(el.get("columns", -1)))
-    )
+    names = ("length",) if kind == "Vector" else ("rows", "columns")
+    try:
+        shape = tuple(int(el.get(name, "")) for name in names)
+    except ValueError:
+        raise XISFError(f"{where}: {ptype} needs integer {'/'.join(names)}") from None
     if min(shape) < 0 or int(np.prod(shape)) * dtype.itemsize != len(data):
         raise XISFError(f"{where}: {ptype} of shape {shape} does not match {len(data)} B of data")
     return Property(

@@ -13,11 +13,11 @@ import numpy as np
 from ...exceptions import XISFError
 from ..image import FitsKeyword, ImageData, Property
 from ..info import ImageInfo
-from .blocks import read_block, read_block_bytes
+from .blocks import read_block, read_block_bytes, stream_block
 from .codecs import unshuffle
 from .elements import XisfElement, capture
 from .header import ImageHeader, XisfHeader, block_ref, parse_image, read_header
-from .pixels import decode_pixels
+from .pixels import decode_pixels, decode_stream
 from .properties import parse_keyword, parse_property
 
 __all__ = ["probe_xisf", "read_xisf"]
@@ -77,11 +77,13 @@ def probe_xisf(
 def _pixels(f: BinaryIO, img: ImageHeader) -> np.ndarray:
     out = np.empty((img.height, img.width, img.channels), np.float32)
     ref, comp = img.block, img.block.compression
-    if comp is None and img.dtype == "<f4" and (img.channels == 1 or img.pixel_storage == "Normal"):
-        read_block(f, ref, out.reshape(-1).view(np.uint8))
-        return out
     itemsize = int(img.dtype[-1])
-    raw = read_block(f, ref, np.empty(out.size * itemsize, np.uint8))
+    planar = img.pixel_storage == "Planar"
+    if comp is None:
+        kind = {"dtype": img.dtype, "sample_format": img.sample_format, "planar": planar}
+        stream_block(f, ref, out.size * itemsize, lambda src: decode_stream(src, out, **kind))
+        return out
+    raw = read_block(f, ref)  # header checks made its size out.size * itemsize
     shuffled = comp is not None and comp.shuffle
     if shuffled and comp.item_size != itemsize:
         raw, shuffled = unshuffle(raw, comp.item_size), False
@@ -90,7 +92,7 @@ def _pixels(f: BinaryIO, img: ImageHeader) -> np.ndarray:
         out,
         dtype=img.dtype,
         sample_format=img.sample_format,
-        planar=img.pixel_storage == "Planar",
+        planar=planar,
         shuffled=shuffled,
     )
     return out

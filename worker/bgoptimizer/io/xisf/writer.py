@@ -12,6 +12,7 @@ import os
 import platform
 import struct
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -24,13 +25,14 @@ from ..image import ImageData, Property
 from .codecs import CODECS, Compression, compress
 from .elements import emit
 from .header import NAMESPACE, SIGNATURE
-from .pixels import encode_planes
+from .pixels import encode_planes, planar_chunks
 from .properties import keyword_element, property_element
 
 __all__ = ["write_xisf"]
 
 ALIGN = 4096
 MAX_INLINE = 3072
+CHUNK = 64 << 20
 WRITE_FORMATS = ("Float32", "UInt16")
 CHECKSUMS = ("sha1", "sha256", "sha512")
 
@@ -61,8 +63,6 @@ def write_xisf(
     """Write ``image`` (see :func:`bgoptimizer.io.write_image`)."""
     _check(image, sample_format, compression, checksum)
     height, width, channels = image.pixels.shape
-    shuffled = shuffle and compression is not None
-    data: Any = encode_planes(image.pixels, sample_format, shuffle=shuffled)
     attrs = {
         "geometry": f"{width}:{height}:{channels}",
         "sampleFormat": sample_format,
@@ -71,23 +71,24 @@ def write_xisf(
     if sample_format == "Float32":
         attrs["bounds"] = "0:1"
     attrs.update(image.extras.get("xisf_image_attributes", {}))
+    data: Any = _Planes(image.pixels, sample_format)
     if compression is not None:
-        itemsize = 4 if sample_format == "Float32" else 2
-        attrs["compression"] = str(Compression(compression, shuffled, data.nbytes, itemsize))
-        data = compress(memoryview(data), compression, threads=-1)
-    if checksum is not None:
-        attrs["checksum"] = f"{checksum}:{hashlib.new(checksum, data).hexdigest()}"
+        shuffled = shuffle
+        planes = encode_planes(image.pixels, sample_format, shuffle=shuffled)
+        attrs["compression"] = str(Compression(compression, shuffled, planes.nbytes, data.itemsize))
+        data = memoryview(compress(memoryview(planes), compression, threads=-1))
+        del planes
     doc = _Document()
     img = ET.SubElement(doc.root, "Image", attrs)
-    doc.attach(img, data)
-    img.extend(keyword_element(kw) for kw in image.keywords)
-    img.extend(property_element(p, doc.add_block) for p in image.properties)
-    img.extend(emit(e, doc.add_block) for e in image.extras.get("xisf_elements", []))
+    doc.attach(img, data, checksum)
+    img.extend([keyword_element(kw) for kw in image.keywords])
+    img.extend([property_element(p, doc.add_block) for p in image.properties])
+    img.extend([emit(e, doc.add_block) for e in image.extras.get("xisf_elements", [])])
     meta = ET.SubElement(doc.root, "Metadata")
     own = _own_metadata(compression, checksum)
-    meta.extend(property_element(p, doc.add_block) for p in own)
-    meta.extend(property_element(p, doc.add_block) for p in image.extras.get("xisf_metadata", []))
-    doc.root.extend(emit(e, doc.add_block) for e in image.extras.get("xisf_root_elements", []))
+    meta.extend([property_element(p, doc.add_block) for p in own])
+    meta.extend([property_element(p, doc.add_block) for p in image.extras.get("xisf_metadata", [])])
+    doc.root.extend([emit(e, doc.add_block) for e in image.extras.get("xisf_root_elements", [])])
     doc.write(path)
 
 
@@ -108,6 +109,26 @@ def _own_metadata(compression: str | None, checksum: str | None) -> list[Propert
     return props
 
 
+class _Planes:
+    """Uncompressed pixel data, produced chunk by chunk while the file is written."""
+
+    def __init__(self, pixels: np.ndarray, sample_format: str) -> None:
+        self.pixels, self.sample_format = pixels, sample_format
+        self.itemsize = 4 if sample_format == "Float32" else 2
+        self.nbytes = pixels.size * self.itemsize
+
+    def chunks(self) -> Iterator[Any]:
+        """Stored bytes in file order."""
+        return planar_chunks(self.pixels, self.sample_format)
+
+
+def _chunks(data: Any) -> Iterator[Any]:
+    if isinstance(data, _Planes):
+        return data.chunks()
+    view = memoryview(data).cast("B")
+    return (view[i : i + CHUNK] for i in range(0, view.nbytes, CHUNK))
+
+
 class _Document:
     """The XML tree plus the attachments its elements point to."""
 
@@ -121,11 +142,13 @@ class _Document:
                 "xsi:schemaLocation": f"{NAMESPACE} http://pixinsight.com/xisf/xisf-1.0.xsd",
             },
         )
-        self.attachments: list[tuple[ET.Element, Any]] = []
+        self.attachments: list[tuple[ET.Element, Any, str | None]] = []
 
-    def attach(self, el: ET.Element, data: Any) -> None:
-        """Store ``data`` as an attachment; its position is set when the header is laid out."""
-        self.attachments.append((el, data))
+    def attach(self, el: ET.Element, data: Any, checksum: str | None = None) -> None:
+        """Store ``data`` as an attachment; position and checksum are set while writing."""
+        if checksum is not None:  # a placeholder of the digest's length: same header size
+            el.set("checksum", f"{checksum}:{'0' * hashlib.new(checksum).digest_size * 2}")
+        self.attachments.append((el, data, checksum))
 
     def add_block(self, el: ET.Element, data: bytes) -> None:
         """Small blocks inline (base64), large ones attached, as PixInsight does."""
@@ -133,29 +156,46 @@ class _Document:
             el.set("location", "inline:base64")
             el.text = base64.b64encode(data).decode("ascii")
         else:
-            self.attach(el, data)
+            self.attach(el, memoryview(data))
 
     def _layout(self) -> tuple[bytes, int]:
         """The header bytes and the offset of the first attachment (a fixed point)."""
         start = ALIGN
         while True:
             pos = start
-            for el, data in self.attachments:
-                el.set("location", f"attachment:{pos}:{memoryview(data).nbytes}")
-                pos += memoryview(data).nbytes
-            xml = b'<?xml version="1.0" encoding="UTF-8"?>' + ET.tostring(
-                self.root, "utf-8", xml_declaration=False
-            )
+            for el, data, _ in self.attachments:
+                el.set("location", f"attachment:{pos}:{data.nbytes}")
+                pos += data.nbytes
+            xml = self._xml()
             if 16 + len(xml) <= start:
                 return xml, start
             start = -(-(16 + len(xml)) // ALIGN) * ALIGN
 
+    def _xml(self) -> bytes:
+        return b'<?xml version="1.0" encoding="UTF-8"?>' + ET.tostring(
+            self.root, "utf-8", xml_declaration=False
+        )
+
     def write(self, path: str | os.PathLike[str]) -> None:
-        """Write signature, header, padding and attachments atomically."""
+        """Write signature, header, padding and attachments atomically.
+
+        Checksums are computed while the data is written, then the header is rewritten in
+        place with the real digests (same length as the placeholders).
+        """
         xml, start = self._layout()
         with atomic_write(path) as f:
             f.write(SIGNATURE + struct.pack("<I", len(xml)) + bytes(4))
             f.write(xml)
             f.write(bytes(start - 16 - len(xml)))
-            for _, data in self.attachments:
-                f.write(memoryview(data).cast("B") if isinstance(data, np.ndarray) else data)
+            for el, data, checksum in self.attachments:
+                hasher = hashlib.new(checksum) if checksum else None
+                for chunk in _chunks(data):
+                    f.write(chunk)
+                    if hasher is not None:
+                        hasher.update(chunk)
+                if hasher is not None:
+                    el.set("checksum", f"{checksum}:{hasher.hexdigest()}")
+            final = self._xml()
+            if final != xml:
+                f.seek(16)
+                f.write(final)

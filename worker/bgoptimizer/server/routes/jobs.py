@@ -60,7 +60,8 @@ async def _upload(
     return job_status(record, runner)
 
 
-@router.api_route("/{job_id}/image", methods=["PUT", "POST"], response_model=JobStatus)
+@router.put("/{job_id}/image", response_model=JobStatus)
+@router.post("/{job_id}/image", response_model=JobStatus)
 async def upload_image(
     job_id: str, request: Request, store: StoreDep, runner: RunnerDep, settings: SettingsDep
 ) -> dict[str, Any]:
@@ -68,7 +69,8 @@ async def upload_image(
     return await _upload("image", job_id, request, store, runner, settings)
 
 
-@router.api_route("/{job_id}/mask", methods=["PUT", "POST"], response_model=JobStatus)
+@router.put("/{job_id}/mask", response_model=JobStatus)
+@router.post("/{job_id}/mask", response_model=JobStatus)
 async def upload_mask(
     job_id: str, request: Request, store: StoreDep, runner: RunnerDep, settings: SettingsDep
 ) -> dict[str, Any]:
@@ -94,8 +96,8 @@ def cancel(job_id: str, runner: RunnerDep) -> dict[str, Any]:
     return job_status(runner.cancel(job_id), runner)
 
 
-@router.api_route("/{job_id}/delete", methods=["POST"], response_model=DeletedJob)
-@router.api_route("/{job_id}", methods=["DELETE"], response_model=DeletedJob)
+@router.post("/{job_id}/delete", response_model=DeletedJob)
+@router.delete("/{job_id}", response_model=DeletedJob)
 def delete(job_id: str, runner: RunnerDep) -> dict[str, Any]:
     """Cancel the job if needed and remove it with its files."""
     runner.forget(job_id)

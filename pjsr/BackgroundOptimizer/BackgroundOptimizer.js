@@ -1,0 +1,36 @@
+#engine v8
+#feature-id    BackgroundOptimizer : Utilities > BackgroundOptimizer
+#feature-info  Models the sky background of a linear image with a polyharmonic spline fitted \
+   by gradient descent on a bgoptimizer worker (local or docker, GPU or CPU), and opens the \
+   background model and the corrected image as new windows.<br/>\
+   Tune the stretch on the live preview, press Run, watch the fit.
+
+/*
+ * BackgroundOptimizer: entry point. Directives, includes and main(); everything else lives in
+ * lib/engine (pure ECMAScript, tested under Node) and lib/pi (thin PixInsight glue).
+ */
+
+#include "lib/engine/stretch.js"
+#include "lib/engine/params.js"
+#include "lib/engine/protocol.js"
+#include "lib/engine/naming.js"
+#include "lib/engine/jobflow.js"
+#include "lib/engine/display.js"
+#include "lib/pi/http.js"
+#include "lib/pi/io.js"
+#include "lib/pi/settings.js"
+#include "lib/pi/job.js"
+#include "lib/pi/preview.js"
+#include "lib/pi/dialog.js"
+
+BGX.TITLE = "BackgroundOptimizer";
+BGX.VERSION = "0.1.0";
+
+function main() {
+   CoreApplication.ensureMinimumVersion(1, 9, 4);
+   console.writeln("<end><cbr><b>" + BGX.TITLE + " " + BGX.VERSION + "</b>");
+   const dialog = new BGX.Dialog;
+   dialog.execute();
+}
+
+main();

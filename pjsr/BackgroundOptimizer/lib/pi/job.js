@@ -1,0 +1,142 @@
+/*
+ * BGX.Job: carries out the engine's job flow (BGX.jobflow) with the PixInsight side (BGX.io)
+ * and the worker (BGX.Http). start() writes, uploads and starts the job (blocking, like every
+ * NetworkTransfer call); poll() is called by the dialog's timer until the flow ends; cancel()
+ * may come at any time. The UI hears about it through the `ui` callbacks:
+ * progress(status), preview(path), finish(state, failure, job).
+ */
+
+BGX.CLEANUP_ACTIONS = ["removeTemp", "deleteJob", "cancelJob", "fetchPreview", "finish"];
+
+BGX.Job = class {
+   /* target/mask: Views (mask may be null); values: dialog values; ui: callbacks. */
+   constructor(target, mask, values, ui) {
+      this.target = target;
+      this.mask = mask;
+      this.values = values;
+      this.ui = ui;
+      this.http = new BGX.Http(values.workerUrl, values.token, 30);
+      this.tempDir = File.systemTempDirectory;
+      const tag = BGX.naming.tag(Date.now(), Math.random());
+      this.flow = BGX.jobflow.create(BGX.naming.tempPaths(this.tempDir, tag), mask !== null);
+      this.results = null;
+      this.report = null;
+   }
+
+   get state() {
+      return this.flow.state;
+   }
+
+   get live() {
+      return BGX.jobflow.isLive(this.flow);
+   }
+
+   start() {
+      this.dispatch({ type: "start" });
+   }
+
+   poll() {
+      if (this.flow.state !== "running") {
+         return;
+      }
+      let status;
+      try {
+         status = BGX.protocol.parseStatus(this.http.getJson(BGX.protocol.urls.status(this.http.base, this.flow.jobId)));
+      } catch (e) {
+         this.dispatch({ type: "error", failure: BGX.Job.failureOf(e) });
+         return;
+      }
+      this.dispatch({ type: "status", status: status });
+   }
+
+   cancel() {
+      this.dispatch({ type: "cancel" });
+   }
+
+   static failureOf(e) {
+      if (e && e.failure) {
+         return e.failure;
+      }
+      return {
+         code: "script",
+         message: "Unexpected error: " + (e && e.message ? e.message : String(e)),
+         advice: "Please report it with the console output."
+      };
+   }
+
+   dispatch(event) {
+      const actions = BGX.jobflow.step(this.flow, event);
+      const out = { jobId: null };
+      for (const action of actions) {
+         try {
+            this.perform(action, out);
+         } catch (e) {
+            if (BGX.CLEANUP_ACTIONS.indexOf(action.type) >= 0) {
+               console.warningln("<end><cbr>BackgroundOptimizer: " + action.type + ": " + BGX.Job.failureOf(e).message);
+               continue;
+            }
+            this.dispatch({ type: "error", failure: BGX.Job.failureOf(e) });
+            return;
+         }
+      }
+      const auto = ["writing", "uploading", "downloading"];
+      if (actions.length > 0 && auto.indexOf(this.flow.state) >= 0) {
+         this.dispatch({ type: "ok", jobId: out.jobId });
+      }
+   }
+
+   perform(action, out) {
+      const urls = BGX.protocol.urls;
+      const base = this.http.base;
+      const id = this.flow.jobId;
+      switch (action.type) {
+      case "cleanStale":
+         BGX.io.removeStale(this.tempDir);
+         break;
+      case "write":
+         BGX.io.writeTemp(action.role === "mask" ? this.mask : this.target, action.path);
+         break;
+      case "createJob": {
+         const params = BGX.params.toRequest(this.values);
+         const body = { params: params, name: this.target.id };
+         out.jobId = BGX.protocol.parseStatus(this.http.postJson(urls.jobs(base), body)).id;
+         break;
+      }
+      case "upload":
+         this.http.uploadFile(urls.upload(base, id, action.role), action.path);
+         break;
+      case "startJob":
+         this.http.postJson(urls.start(base, id));
+         break;
+      case "progress":
+         this.ui.progress(action.status);
+         break;
+      case "fetchPreview":
+         this.http.downloadFile(urls.result(base, id, "preview.png"), action.path);
+         this.ui.preview(action.path);
+         BGX.io.removeFiles([action.path]);
+         break;
+      case "download":
+         this.http.downloadFile(urls.result(base, id, action.name), action.path);
+         break;
+      case "openResults":
+         this.report = BGX.protocol.parseJson(File.readTextFile(action.paths.report));
+         this.results = BGX.io.openResults(action.paths, this.target, this.values.replaceTarget === true);
+         break;
+      case "cancelJob":
+         this.http.postJson(urls.cancel(base, id));
+         break;
+      case "deleteJob":
+         this.http.postJson(urls.remove(base, id));
+         break;
+      case "removeTemp":
+         BGX.io.removeFiles(action.paths);
+         break;
+      case "finish":
+         this.ui.finish(action.state, action.failure, this);
+         break;
+      default:
+         throw new Error("BGX.Job: unknown action " + action.type);
+      }
+   }
+};

@@ -1,0 +1,162 @@
+"use strict";
+/*
+ * End to end: the script (engine + lib/pi over the shim's real synchronous HTTP) against the
+ * real `bgoptimizer serve` on a loopback port, with a token: a full run on PixInsight-written
+ * XISF files (mono through BGX.Job, RGB through the dialog), the wrong token, the worker
+ * stopped, and a cancel in the middle of a fit. Temp files must be gone after every one.
+ */
+const test = require("node:test");
+const assert = require("node:assert/strict");
+const path = require("node:path");
+const { runScript, pumpUntil, leftovers } = require("./script-env");
+const { startWorker, REAL_XISF } = require("./helpers");
+
+const TOKEN = "s3cret-token";
+const MONO = path.join(REAL_XISF, "xisfsharp_400x300-f32.xisf");
+const RGB = path.join(REAL_XISF, "xisfits_xisf-image-rgb-256x256-16bits.xisf");
+const FAST = { samples: 8, epochs: 30, downscale: 8, preview_every: 5 };
+
+let worker;
+test.before(async () => {
+   worker = await startWorker({ token: TOKEN });
+});
+test.after(async () => {
+   if (worker) {
+      await worker.stop();
+   }
+});
+
+/*
+ * Open file in PixInsight (the shim) and run BGX.Job on it to its end.
+ * Returns {env, events, job} (env: runScript's world etc.).
+ */
+function runJob(file, values) {
+   const events = [];
+   let job = null;
+   const env = runScript((d) => {
+      d.closeButton.onClick();
+   }, (run) => {
+      run(`var target = ImageWindow.open(${JSON.stringify(file)})[0];`);
+   });
+   env.run(`var v = BGX.params.defaults();`);
+   Object.assign(env.run("v"), values);
+   const ui = {
+      progress: (s) => events.push(["progress", s.state, s.stage, s.epoch]),
+      preview: (p) => events.push(["preview", p]),
+      finish: (state, failure) => events.push(["finish", state, failure])
+   };
+   env.context.ui = ui;
+   job = env.run("var job = new BGX.Job(target.mainView, null, v, ui); job.start(); job");
+   pumpUntil(env.world, () => {
+      if (!job.live) {
+         return true;
+      }
+      job.poll();
+      return false;
+   }, 150);
+   return { env, events, job };
+}
+
+const finishOf = (events) => events.find((e) => e[0] === "finish");
+
+async function jobStatusCode(id) {
+   const r = await fetch(`${worker.url}/v1/jobs/${id}`, { headers: { Authorization: `Bearer ${TOKEN}` } });
+   return r.status;
+}
+
+test("a mono PixInsight XISF: uploaded, fitted, results opened as new windows, temp files gone", async () => {
+   const { env, events, job } = runJob(MONO, { ...FAST, workerUrl: worker.url, token: TOKEN });
+   const [, state, failure] = finishOf(events);
+   assert.equal(state, "done", JSON.stringify(failure) + worker.log().slice(-2000));
+   assert.ok(events.some((e) => e[0] === "progress" && e[1] === "running"));
+   const ids = env.world.windows.map((w) => w.mainView.id);
+   assert.deepEqual(ids, ["xisfsharp_400x300_f32", "xisfsharp_400x300_f32_background", "xisfsharp_400x300_f32_corrected"]);
+   for (const w of env.world.windows.slice(1)) {
+      assert.equal(w.mainView.image.width, 400);
+      assert.equal(w.mainView.image.height, 300);
+   }
+   const corrected = env.world.windows[2].mainView.image;
+   const plane = new Float32Array(400 * 300);
+   corrected.getSamples(plane, corrected.bounds, 0);
+   assert.ok(plane.every(Number.isFinite));
+   assert.equal(job.report.samples.length, 8);
+   assert.equal(job.report.parameters.epochs, 30);
+   assert.deepEqual(leftovers(env.tempDir), []);
+   assert.equal(await jobStatusCode(job.flow.jobId), 404, "the job was deleted on the worker");
+   const auth = env.world.http.filter((h) => !h.url.endsWith("/v1/health"));
+   assert.ok(auth.every((h) => h.headers.includes(`Authorization: Bearer ${TOKEN}`)));
+   assert.ok(env.world.http.some((h) => h.method === "PUT" && h.url.endsWith("/image")));
+});
+
+test("the dialog on an RGB XISF: Test connection, Run, progress, final samples drawn", () => {
+   const env = runScript((d, world) => {
+      d.urlEdit.text = worker.url;
+      d.tokenEdit.text = TOKEN;
+      d.testButton.onClick();
+      assert.match(d.workerLabel.text, /^bgoptimizer \d+\.\d+\.\d+ on CPU/);
+      Object.assign(d.values, FAST);
+      d.runButton.onClick();
+      assert.equal(d.cancelButton.enabled, true);
+      assert.equal(d.runButton.enabled, false);
+      assert.equal(d.pollTimer.isRunning, true);
+      pumpUntil(world, () => !d.job.live, 150);
+      assert.equal(d.job.state, "done", world.messages.map((m) => m.text).join("\n"));
+      assert.match(d.stageLabel.text, /^Done: xisfits_xisf_image_rgb_256x256_16bits_background, /);
+      assert.equal(d.progressBar.fraction, 1);
+      assert.equal(d.preview.markers.length, 8);
+      world.paintOps.length = 0;
+      d.previewControl.onPaint(0, 0, 480, 360);
+      assert.equal(world.paintOps.filter((o) => o === "strokeCircle").length, 8);
+      assert.equal(d.runButton.enabled, true);
+      d.closeButton.onClick();
+   }, (run) => run(`ImageWindow.open(${JSON.stringify(RGB)})`));
+   assert.equal(env.world.messages.length, 0);
+   const rgb = env.world.windows.map((w) => [w.mainView.id, w.mainView.image.numberOfChannels]);
+   assert.deepEqual(rgb.slice(1).map((r) => r[1]), [3, 3]);
+   assert.deepEqual(leftovers(env.tempDir), []);
+});
+
+test("the wrong token: the run fails with what to do, nothing left behind", () => {
+   const { env, events } = runJob(MONO, { ...FAST, workerUrl: worker.url, token: "wrong" });
+   const [, state, failure] = finishOf(events);
+   assert.equal(state, "failed");
+   assert.equal(failure.code, "unauthorized");
+   assert.match(failure.advice, /token/);
+   assert.deepEqual(leftovers(env.tempDir), []);
+   assert.equal(env.world.windows.length, 1);
+});
+
+test("Cancel in the dialog in the middle of a fit: the worker stops, the run ends cancelled and clean", async () => {
+   let jobId = null;
+   const env = runScript((d, world) => {
+      d.urlEdit.text = worker.url;
+      d.tokenEdit.text = TOKEN;
+      Object.assign(d.values, { samples: 16, epochs: 100000, patience: 100000, lr_patience: 100000, downscale: 4 });
+      d.runButton.onClick();
+      jobId = d.job.flow.jobId;
+      pumpUntil(world, () => /^optimising/.test(d.stageLabel.text), 120);
+      d.cancelButton.onClick();
+      assert.equal(d.stageLabel.text, "Cancelling...");
+      pumpUntil(world, () => !d.job.live, 60);
+      assert.equal(d.job.state, "cancelled");
+      assert.equal(d.stageLabel.text, "Cancelled");
+      assert.equal(d.runButton.enabled, true);
+      assert.equal(d.pollTimer.isRunning, false);
+      d.closeButton.onClick();
+   }, (run) => run(`ImageWindow.open(${JSON.stringify(MONO)})`));
+   assert.equal(env.world.messages.length, 0);
+   assert.deepEqual(leftovers(env.tempDir), []);
+   assert.equal(env.world.windows.length, 1);
+   assert.ok(env.world.http.some((h) => h.url.endsWith(`/v1/jobs/${jobId}/cancel`)));
+   assert.equal(await jobStatusCode(jobId), 404);
+});
+
+test("the worker stopped: the run fails as unreachable and says how to start it", async () => {
+   await worker.stop();
+   const { env, events } = runJob(MONO, { ...FAST, workerUrl: worker.url, token: TOKEN });
+   const [, state, failure] = finishOf(events);
+   assert.equal(state, "failed");
+   assert.equal(failure.code, "unreachable");
+   assert.match(failure.advice, /bgoptimizer serve/);
+   assert.deepEqual(leftovers(env.tempDir), []);
+});
