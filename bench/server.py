@@ -149,7 +149,9 @@ def main() -> None:
 
 def run(args: argparse.Namespace, tmpdir: Path, port: int, pid: int) -> dict[str, Any]:
     client = httpx.Client(base_url=f"http://{HOST}:{port}", timeout=args.max_seconds)
-    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    children = [
+        c for t in Path(f"/proc/{pid}/task").glob("*/children") for c in t.read_text().split()
+    ]
     out: dict[str, Any] = {
         "idle_rss_mb": {"api": rss_mb(pid), "engine": rss_mb(int(children[0]))},
         "size_mb": args.size_mb,

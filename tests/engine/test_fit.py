@@ -1,7 +1,8 @@
 """The fit: recovery of a smooth gradient, the overshoot term, schedule, hooks, parity.
 
-Long fits run compiled on two problem shapes only (mono 24 x 36 and RGB 30 x 45 with N = 9),
-so XLA compiles twice for the whole file; short ones run eagerly.
+Long fits run as plain TensorFlow graphs (``execution="graph"``: the same code, traced in
+about a second, no XLA compile), short ones eagerly; XLA compiles one problem (RGB 30 x 45,
+N = 9) for the reproducibility and parity tests.
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ def test_recovers_a_smooth_gradient_under_stars() -> None:
     coords = _coords(24, 36)
     truth = _gradient(coords)
     image = _with_stars(truth)
-    fit = fit_spline(image, np.ones_like(image), coords, _params())
+    fit = fit_spline(image, np.ones_like(image), coords, _params(), execution="graph")
     model = fit.evaluate(coords)
     span = truth.max() - truth.min()
     assert np.sqrt(np.mean((model - truth) ** 2)) < 0.02 * span
@@ -66,7 +67,9 @@ def test_overshoot_term_keeps_the_model_under_the_data() -> None:
     image = _with_stars(_gradient(coords), seed=1, noise=0.01)
     below = {}
     for alpha in (0.0, 5.0):
-        fit = fit_spline(image, np.ones_like(image), coords, _params(alpha=alpha), compiled=False)
+        fit = fit_spline(
+            image, np.ones_like(image), coords, _params(alpha=alpha), execution="graph"
+        )
         below[alpha] = float(np.mean(image >= fit.evaluate(coords)))
     # alpha 0: a median fit (about half the pixels above); alpha 5: the 1/12 quantile.
     assert below[0.0] < 0.7
@@ -79,7 +82,7 @@ def test_missing_pixels_do_not_poison_the_fit() -> None:
     weight = np.ones_like(image)
     image[:4], weight[:4] = np.nan, 0.0
     image[5, 5, 1] = np.inf  # a bad value whose weight was left at 1
-    fit = fit_spline(image, weight, coords, _params(epochs=5), compiled=False)
+    fit = fit_spline(image, weight, coords, _params(epochs=5), execution="eager")
     assert np.isfinite(fit.loss_history).all() and np.isfinite(fit.values).all()
 
 
@@ -87,18 +90,18 @@ def test_nothing_to_fit_and_bad_shapes_are_parameter_errors() -> None:
     coords = _coords(8, 8)
     image = _gradient(coords)
     with pytest.raises(ParameterError, match="weight is 0 everywhere"):
-        fit_spline(image, np.zeros_like(image), coords, _params(), compiled=False)
+        fit_spline(image, np.zeros_like(image), coords, _params(), execution="eager")
     with pytest.raises(ParameterError, match="coords must be"):
-        fit_spline(image, np.ones_like(image), coords[:4], _params(), compiled=False)
+        fit_spline(image, np.ones_like(image), coords[:4], _params(), execution="eager")
     with pytest.raises(ParameterError, match="weight shape"):
-        fit_spline(image, np.ones((8, 8, 3), np.float32), coords, _params(), compiled=False)
+        fit_spline(image, np.ones((8, 8, 3), np.float32), coords, _params(), execution="eager")
 
 
 def test_unsolvable_start_is_a_numerical_error() -> None:
     coords = _coords(1, 40)  # one row: every sample on one line, the linear term is singular
     image = _gradient(coords)
     with pytest.raises(NumericalError, match="cannot be solved"):
-        fit_spline(image, np.ones_like(image), coords, _params(), compiled=False)
+        fit_spline(image, np.ones_like(image), coords, _params(), execution="eager")
 
 
 def test_grid_keeps_the_frame_aspect_and_random_is_seeded() -> None:
@@ -123,7 +126,7 @@ def test_cancel_stops_at_the_first_check_that_says_so() -> None:
 
     hooks = ProgressHooks(is_cancelled=cancelled)
     with pytest.raises(CancelledError, match="cancelled"):
-        fit_spline(image, np.ones_like(image), coords, _params(), hooks=hooks, compiled=False)
+        fit_spline(image, np.ones_like(image), coords, _params(), hooks=hooks, execution="eager")
     assert len(calls) == 3
 
 
@@ -144,7 +147,7 @@ def test_progress_events_and_live_previews() -> None:
         _params(epochs=6, preview_every=2),
         hooks=ProgressHooks(on_event=events.append),
         make_preview=preview,
-        compiled=False,
+        execution="eager",
     )
     with_preview = [e.epoch for e in events if e.preview is not None]
     assert with_preview == [2, 4, 6] and shapes == [(12, 18, 3)] * 3
@@ -153,25 +156,34 @@ def test_progress_events_and_live_previews() -> None:
 
 
 def test_early_stopping_restores_the_best_state_and_lowers_the_rate() -> None:
+    # lr 0.02 overshoots from the robust start: no epoch beats it, the rate is halved on each
+    # plateau, the fit stops early and must hand back the starting state (epoch 0).
     coords = _coords(24, 36)
     image = _with_stars(_gradient(coords), noise=0.02)
     params = _params(
-        epochs=400, learning_rate=0.05, patience=12, lr_patience=4, lr_factor=0.5, min_delta=1e-4
+        epochs=400, learning_rate=0.02, patience=12, lr_patience=4, lr_factor=0.5, min_delta=1e-4
     )
-    fit = fit_spline(image, np.ones_like(image), coords, params)
-    assert fit.stopped_early and fit.epochs_run < 400
-    history = np.array(fit.loss_history)
-    assert fit.best_loss == pytest.approx(history.min())
-    assert fit.best_epoch == int(history.argmin()) + 1
-    assert fit.best_epoch < fit.epochs_run  # the kept state is not simply the last one
-    halvings = np.log2(0.05 / fit.final_lr)
-    assert halvings >= 1 and halvings == pytest.approx(round(halvings))
+    fit = fit_spline(image, np.ones_like(image), coords, params, execution="graph")
+    assert fit.stopped_early and fit.epochs_run == params.patience
+    assert fit.best_epoch < fit.epochs_run and fit.best_loss <= min(fit.loss_history)
+    assert fit.final_lr == pytest.approx(0.02 * 0.5**3)  # plateaus at epochs 4, 8, 12
     # The returned spline is the best state: its exact loss is best_loss.
     data, pixels = pixel_data(image, np.ones_like(image), coords, np.random.default_rng(0))
     plan = EpochPlan.build(data, pixels, 2)
     knobs = Knobs.build(LossWeights.from_params(params), 0.0)
     again = exact_loss(plan, data, knobs, tf.constant(fit.centres), tf.constant(fit.values))
     assert float(again) == pytest.approx(fit.best_loss, rel=1e-5)
+
+
+def test_kept_state_is_the_lowest_loss_epoch() -> None:
+    coords = _coords(24, 36)
+    image = _with_stars(_gradient(coords), noise=0.02)
+    params = _params(epochs=60, learning_rate=0.01, min_delta=0.0)
+    fit = fit_spline(image, np.ones_like(image), coords, params, execution="graph")
+    history = np.array(fit.loss_history)
+    assert fit.best_epoch == int(history.argmin()) + 1
+    assert fit.best_loss == pytest.approx(history.min())
+    assert fit.best_loss < history[0]
 
 
 @pytest.fixture(scope="module")
@@ -192,12 +204,15 @@ def test_same_seed_same_result(compiled_problem) -> None:
     assert not np.array_equal(first.centres, other.centres)
 
 
-def test_eager_and_compiled_agree(compiled_problem) -> None:
-    # XLA fuses and reorders float32 arithmetic, so the two drift apart by rounding only.
+@pytest.mark.parametrize("execution", ["xla", "graph"])
+def test_eager_and_compiled_agree(compiled_problem, execution: str) -> None:
+    # XLA fuses and reorders float32 arithmetic, so runs drift apart by rounding only; Adam
+    # can turn a rounding-level gradient into a step of up to lr, hence the tolerance of
+    # 1/80 of the largest possible movement (8 steps of lr 0.005 = 0.04).
     params = _params(epochs=8, initializer="random", seed=7)
-    compiled = fit_spline(*compiled_problem, params)
-    eager = fit_spline(*compiled_problem, params, compiled=False)
-    np.testing.assert_allclose(compiled.centres, eager.centres, atol=1e-4)
-    np.testing.assert_allclose(compiled.values, eager.values, atol=1e-4)
-    np.testing.assert_allclose(compiled.loss_history, eager.loss_history, rtol=1e-4)
+    compiled = fit_spline(*compiled_problem, params, execution=execution)
+    eager = fit_spline(*compiled_problem, params, execution="eager")
+    np.testing.assert_allclose(compiled.centres, eager.centres, atol=5e-4)
+    np.testing.assert_allclose(compiled.values, eager.values, atol=5e-4)
+    np.testing.assert_allclose(compiled.loss_history, eager.loss_history, rtol=1e-3)
     assert compiled.timings["per_step_ms"] > 0 and compiled.device == "CPU"

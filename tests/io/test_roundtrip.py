@@ -99,6 +99,7 @@ def test_rewrite_keeps_icc_thumbnail_display_function(tmp_path: Path) -> None:
     raw = path.read_bytes()
     text = raw[16 : 16 + int.from_bytes(raw[8:12], "little")]
     assert b"XISF:CreatorApplication" in text and b'bounds="0:1"' in text
+    assert b'id="XISF:CompressionCodecs" type="String">zstd+sh<' in text
 
 
 def test_xisf_package_reads_our_files(tmp_path: Path) -> None:

@@ -5,6 +5,8 @@
  */
 const test = require("node:test");
 const assert = require("node:assert/strict");
+const fs = require("node:fs");
+const path = require("node:path");
 const { runScript, leftovers } = require("./script-env");
 const { freePort } = require("./helpers");
 
@@ -115,7 +117,9 @@ test("settings persist between runs of the script; Reset restores the defaults",
 
 test("Run with the worker down: a MessageBox says how to start it; nothing left behind", async () => {
    const port = await freePort();
-   const env = runScript((d) => {
+   const env = runScript((d, w) => {
+      fs.writeFileSync(path.join(w.tempDir, "bgx_old1_corrected.xisf"), "left by a crash");
+      fs.writeFileSync(path.join(w.tempDir, "bgx_notes.txt"), "not ours");
       d.urlEdit.text = `127.0.0.1:${port}`;
       d.runButton.onClick();
       assert.equal(d.runButton.enabled, true, "controls enabled again");
@@ -131,8 +135,9 @@ test("Run with the worker down: a MessageBox says how to start it; nothing left 
       assert.match(m.text, /bgoptimizer serve/);
       assert.equal(m.icon, 4);
    }
-   assert.deepEqual(leftovers(env.tempDir), []);
+   assert.deepEqual(leftovers(env.tempDir), ["bgx_notes.txt"], "stale temp files removed, others kept");
    assert.equal(env.world.windows.length, 1, "the target only; nothing opened");
+   assert.ok(env.world.processEvents >= 1, "the UI was refreshed before the blocking upload");
 });
 
 test("Run refuses a mask of another size, and an invalid parameter, before touching anything", () => {

@@ -10,6 +10,7 @@ const assert = require("node:assert/strict");
 const path = require("node:path");
 const { runScript, pumpUntil, leftovers } = require("./script-env");
 const { startWorker, REAL_XISF } = require("./helpers");
+const { stateOf } = require("./shim/strict");
 
 const TOKEN = "s3cret-token";
 const MONO = path.join(REAL_XISF, "xisfsharp_400x300-f32.xisf");
@@ -36,7 +37,8 @@ function runJob(file, values) {
    const env = runScript((d) => {
       d.closeButton.onClick();
    }, (run) => {
-      run(`var target = ImageWindow.open(${JSON.stringify(file)})[0];`);
+      run(`var target = ImageWindow.open(${JSON.stringify(file)})[0];
+         target.keywords = [new FITSKeyword("OBJECT", "'M51'", "target name")];`);
    });
    env.run(`var v = BGX.params.defaults();`);
    Object.assign(env.run("v"), values);
@@ -69,11 +71,13 @@ test("a mono PixInsight XISF: uploaded, fitted, results opened as new windows, t
    const [, state, failure] = finishOf(events);
    assert.equal(state, "done", JSON.stringify(failure) + worker.log().slice(-2000));
    assert.ok(events.some((e) => e[0] === "progress" && e[1] === "running"));
+   assert.ok(events.some((e) => e[0] === "preview"), "the worker's preview.png was fetched");
    const ids = env.world.windows.map((w) => w.mainView.id);
    assert.deepEqual(ids, ["xisfsharp_400x300_f32", "xisfsharp_400x300_f32_background", "xisfsharp_400x300_f32_corrected"]);
    for (const w of env.world.windows.slice(1)) {
       assert.equal(w.mainView.image.width, 400);
       assert.equal(w.mainView.image.height, 300);
+      assert.ok(w.keywords.some((k) => k.name === "OBJECT" && k.value === "'M51'"), "the target's keywords are copied");
    }
    const corrected = env.world.windows[2].mainView.image;
    const plane = new Float32Array(400 * 300);
@@ -103,6 +107,7 @@ test("the dialog on an RGB XISF: Test connection, Run, progress, final samples d
       assert.equal(d.job.state, "done", world.messages.map((m) => m.text).join("\n"));
       assert.match(d.stageLabel.text, /^Done: xisfits_xisf_image_rgb_256x256_16bits_background, /);
       assert.equal(d.progressBar.fraction, 1);
+      assert.ok(world.bitmaps.some((b) => /_preview\.png$/.test(stateOf(b).file || "")), "preview.png shown as a Bitmap");
       assert.equal(d.preview.markers.length, 8);
       world.paintOps.length = 0;
       d.previewControl.onPaint(0, 0, 480, 360);

@@ -82,6 +82,7 @@ async function startWorker(options = {}) {
    const deadline = Date.now() + 60000;
    for (;;) {
       if (child.exitCode !== null) {
+         fs.rmSync(dataDir, { recursive: true, force: true });
          throw new Error(`worker exited (${child.exitCode}):\n${output}`);
       }
       try {
@@ -99,11 +100,15 @@ async function startWorker(options = {}) {
       await new Promise((r) => setTimeout(r, 200));
    }
    const stop = () => new Promise((resolve) => {
-      if (child.exitCode !== null) {
+      const done = () => {
+         fs.rmSync(dataDir, { recursive: true, force: true });
          resolve();
+      };
+      if (child.exitCode !== null) {
+         done();
          return;
       }
-      child.on("exit", () => resolve());
+      child.on("exit", done);
       child.kill("SIGTERM");
       setTimeout(() => child.kill("SIGKILL"), 10000).unref();
    });

@@ -86,8 +86,9 @@ class Server:
 
     def engine_pid(self) -> int:
         assert self.proc is not None
-        children = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children").read_text()
-        return int(children.split()[0])
+        tasks = Path(f"/proc/{self.proc.pid}/task").glob("*/children")
+        (pid,) = [int(p) for task in tasks for p in task.read_text().split()]
+        return pid
 
     # ---- API helpers ---------------------------------------------------------------------
 

@@ -23,8 +23,9 @@ def load(replay: str | bool = True) -> list[dict[str, Any]]:
     return [e for e in examples if e.get("replay", True) == replay]
 
 
-def send(client: httpx.Client, example: dict[str, Any], job_id: str | None,
-         inputs: dict[str, Path]) -> httpx.Response:
+def send(
+    client: httpx.Client, example: dict[str, Any], job_id: str | None, inputs: dict[str, Path]
+) -> httpx.Response:
     req = example["request"]
     path = req["path"].replace("{id}", job_id or "")
     kwargs: dict[str, Any] = {"headers": req.get("headers", {})}

@@ -77,7 +77,11 @@ def test_engine_crash_fails_the_job_and_the_api_survives(server: Server, inputs)
     assert status["error"]["code"] == "engine_crashed"
     assert "signal 9" in status["error"]["message"]
     assert server.client.get("/v1/health").json()["status"] == "ok"
-    after = server.submit(inputs["image"], TINY)  # a fresh engine takes the next job
+    deadline = time.monotonic() + 90  # a fresh engine is warmed at once, not on demand
+    while server.client.get("/v1/health").json()["engine"] != "ready":
+        assert time.monotonic() < deadline, "no new engine after the crash"
+        time.sleep(0.2)
+    after = server.submit(inputs["image"], TINY)
     assert server.wait(after, timeout=90)["state"] == "done"
 
 

@@ -17,7 +17,7 @@ import tensorflow as tf
 from .devices import describe_devices, resolve_device
 from .evaluate import evaluate_points
 from .exceptions import NumericalError
-from .fit_init import initial_centres, initial_values, pixel_data
+from .fit_init import initial_centres, initial_values, loss_quantile, pixel_data
 from .fit_loss import LossWeights
 from .fit_train import (
     EpochPlan,
@@ -200,7 +200,7 @@ def fit_spline(
     hooks: ProgressHooks | None = None,
     make_preview: Callable[[np.ndarray], np.ndarray] | None = None,
     device: str = "auto",
-    compiled: bool = True,
+    execution: str = "xla",
 ) -> FitResult:
     """Fit the background spline to a stretched working image.
 
@@ -221,8 +221,9 @@ def fit_spline(
         ``model (h, w, C) -> preview``; called every ``params.preview_every`` epochs.
     device
         ``auto``, ``cpu`` or ``gpu``.
-    compiled
-        XLA-compiled epochs (default); ``False`` runs eagerly (parity tests, debugging).
+    execution
+        ``xla`` (default: compiled epochs, fastest once compiled), ``graph`` (a plain
+        TensorFlow graph: no compile time, slower steps) or ``eager`` (parity tests).
 
     Returns
     -------
@@ -253,9 +254,10 @@ def fit_spline(
         rng = np.random.default_rng(params.seed)
         data, pixels = pixel_data(image, weight, coords, rng)
         centres = initial_centres(coords, params.samples, params.initializer, rng)
-        values = initial_values(image, weight, coords, centres)
+        weights = LossWeights.from_params(params)
+        values = initial_values(image, weight, coords, centres, loss_quantile(weights))
         plan = EpochPlan.build(data, pixels, params.order)
-        knobs = Knobs.build(LossWeights.from_params(params), params.regularisation)
+        knobs = Knobs.build(weights, params.regularisation)
         state = initial_state(tf.constant(centres), tf.constant(values))
         start_loss = _exact(plan, data, knobs, state)
         if not np.isfinite(start_loss):
@@ -266,7 +268,7 @@ def fit_spline(
             preview = lambda s: make_preview(_model(s, params, coords))  # noqa: E731
         progress = _Progress(hooks, params, preview)
         init_time = time.perf_counter() - started
-        epoch = epoch_function(plan, compiled)
+        epoch = epoch_function(plan, execution)
         result = _optimise(_Epochs(epoch, data, knobs, plan.steps), schedule, progress, rng, pixels)
     result.device = describe_devices(device)
     result.timings["init"] = init_time

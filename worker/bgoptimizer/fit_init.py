@@ -1,8 +1,9 @@
 """Everything the fit needs before its first step: pixel data, sample positions and values.
 
 Positions come from a grid (rows balanced to the frame's aspect) or a seeded uniform draw;
-values are the working image at each position blended with the channel's median by the mask
-weight there, so a sample on an excluded or missing pixel starts at the median sky.
+values are the sky around each position (the loss's own quantile of a small window, robust to
+stars) blended with the channel's median by the mask weight there, so a sample over an
+excluded or missing area starts at the median sky.
 """
 
 from __future__ import annotations
@@ -13,10 +14,11 @@ import numpy as np
 import tensorflow as tf
 
 from .exceptions import ParameterError
+from .fit_loss import LossWeights
 from .fit_train import PixelData
 from .numerics import NUMERICS
 
-__all__ = ["initial_centres", "initial_values", "pixel_data"]
+__all__ = ["initial_centres", "initial_values", "loss_quantile", "pixel_data"]
 
 
 def _checked(image: np.ndarray, weight: np.ndarray, coords: np.ndarray) -> None:
@@ -118,20 +120,43 @@ def initial_centres(
     return centres.astype(NUMERICS.dtype.as_numpy_dtype)
 
 
-def initial_values(
-    image: np.ndarray, weight: np.ndarray, coords: np.ndarray, centres: np.ndarray
-) -> np.ndarray:
-    """(N, C) starting values: the nearest working pixel blended with the median by weight.
+def loss_quantile(weights: LossWeights) -> float:
+    """The quantile of a pixel population that minimises the loss's error + overshoot terms.
 
-    ``value = w · pixel + (1 − w) · median`` per channel, the median taken over the pixels with
-    a positive weight; missing pixels count as weight 0.
+    Above the model a pixel costs ``error`` per unit, below it ``error + 2·overshoot``, so the
+    best constant model sits at the quantile ``error / (2·error + 2·overshoot)``: 1/12 with
+    the defaults (the median when the overshoot weight is 0).
+
+    Examples
+    --------
+    >>> round(loss_quantile(LossWeights(1.0, 1.0, 5.0, 5.0)), 4)
+    0.0833
+    """
+    total = 2 * weights.error + 2 * weights.overshoot
+    return 0.5 if total <= 0 else weights.error / total
+
+
+def initial_values(
+    image: np.ndarray,
+    weight: np.ndarray,
+    coords: np.ndarray,
+    centres: np.ndarray,
+    quantile: float = 0.5,
+) -> np.ndarray:
+    """(N, C) starting values: the sky near each sample, blended with the median by weight.
+
+    The sky near a sample is the ``quantile`` of the weighted pixels in a window around it
+    (half the sample spacing wide) rather than the one pixel under it: a star there would
+    otherwise start the spline hundreds of Adam steps away from the sky. Then
+    ``value = w · local + (1 − w) · median`` per channel, w the window's mean weight and the
+    median taken over all weighted pixels, so a sample over a masked or missing area starts
+    at the median sky.
     """
     clean_image, clean_weight = _clean(image, weight)
+    used = clean_weight > 0
     medians = np.array(
         [
-            np.median(clean_image[..., c][clean_weight[..., c] > 0])
-            if (clean_weight[..., c] > 0).any()
-            else 0.0
+            np.median(clean_image[..., c][used[..., c]]) if used[..., c].any() else 0.0
             for c in range(image.shape[2])
         ]
     )
@@ -141,5 +166,14 @@ def initial_values(
     index = np.rint((centres - low) / step).astype(int)
     rows = np.clip(index[:, 0], 0, h - 1)
     cols = np.clip(index[:, 1], 0, w - 1)
-    pix, wgt = clean_image[rows, cols], clean_weight[rows, cols]
-    return (wgt * pix + (1 - wgt) * medians).astype(NUMERICS.dtype.as_numpy_dtype)
+    half = max(1, round(0.25 * math.sqrt(h * w / len(centres))))
+    out = np.empty((len(centres), image.shape[2]))
+    for i, (r, c) in enumerate(zip(rows, cols, strict=True)):
+        window = np.s_[max(r - half, 0) : r + half + 1, max(c - half, 0) : c + half + 1]
+        pix, wgt, ok = clean_image[window], clean_weight[window], used[window]
+        for ch in range(image.shape[2]):
+            mask = ok[..., ch]
+            local = np.quantile(pix[..., ch][mask], quantile) if mask.any() else medians[ch]
+            share = float(wgt[..., ch].mean())
+            out[i, ch] = share * local + (1 - share) * medians[ch]
+    return out.astype(NUMERICS.dtype.as_numpy_dtype)

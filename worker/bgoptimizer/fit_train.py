@@ -21,6 +21,7 @@ from .numerics import NUMERICS
 from .spline import evaluate, solve
 
 __all__ = [
+    "EXECUTIONS",
     "EpochPlan",
     "Knobs",
     "PixelData",
@@ -203,15 +204,21 @@ def exact_loss(
 EpochFunction = Callable[..., tuple[TrainState, tf.Tensor]]
 
 
+EXECUTIONS = ("xla", "graph", "eager")
+"""How epochs run: XLA-compiled (fast steps, seconds of compilation), a plain TensorFlow graph
+(no compilation, ~5x slower steps on big images), or eagerly (parity tests, debugging)."""
+
+
 @functools.lru_cache(maxsize=8)
-def epoch_function(plan: EpochPlan, compiled: bool = True) -> EpochFunction:
+def epoch_function(plan: EpochPlan, execution: str = "xla") -> EpochFunction:
     """``(data, knobs, state, lr, offset) -> (state, exact loss)`` for ``plan``.
 
-    Compiled with XLA (AutoGraph off: the loops are explicit), cached per plan so repeated fits
-    of one size (a worker's jobs, the tests) compile once; ``compiled=False`` returns the same
-    computation run eagerly, for the parity test and debugging.
+    Traced with AutoGraph off (the loops are explicit) and cached per plan, so repeated fits
+    of one size (a worker's jobs, the tests) trace and compile once.
     """
+    if execution not in EXECUTIONS:
+        raise ValueError(f"execution must be one of {EXECUTIONS}, got {execution!r}")
     epoch = functools.partial(run_epoch, plan)
-    if not compiled:
+    if execution == "eager":
         return epoch
-    return tf.function(epoch, jit_compile=True, autograph=False)
+    return tf.function(epoch, jit_compile=execution == "xla", autograph=False)

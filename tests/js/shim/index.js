@@ -90,12 +90,20 @@ function makeConsole(world) {
    });
 }
 
+/* Temp folders this process created; removed when it exits. */
+const createdDirs = [];
+process.on("exit", () => createdDirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+
 /*
  * A fresh PJSR world: {context, world, load(relPaths), C}. Options: tempDir (default: a new
- * directory under the OS temp dir).
+ * directory under the OS temp dir, removed at exit).
  */
 function createPjsr(options = {}) {
-   const tempDir = options.tempDir || fs.mkdtempSync(path.join(os.tmpdir(), "bgx-pjsr-"));
+   let tempDir = options.tempDir;
+   if (!tempDir) {
+      tempDir = fs.mkdtempSync(path.join(os.tmpdir(), "bgx-pjsr-"));
+      createdDirs.push(tempDir);
+   }
    const families = {};
    for (const [name, members] of Object.entries(API.families)) {
       families[name] = constantFamily(name, members);

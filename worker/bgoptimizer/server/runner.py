@@ -119,7 +119,7 @@ class Runner:
     def health(self) -> dict[str, Any]:
         """Queue length, busy flag and what the engine reported about itself."""
         with self._lock:
-            info = dict(self.engine.info)
+            info = dict(self.engine.info) if self.engine.alive else {}
             return {
                 "queue_length": len(self._queue),
                 "busy": self._current is not None,
@@ -217,6 +217,7 @@ class Runner:
 
     def _on_engine_exit(self, code: int) -> None:
         log.warning("engine process exited with code %d", code)
+        healthy_before = bool(self.engine.info)
         job_id = self._current
         if job_id is not None:
             cause = f"signal {-code}" if code < 0 else f"exit code {code}"
@@ -224,6 +225,8 @@ class Runner:
             self._finish(
                 job_id, JobState.FAILED, text, error={"code": "engine_crashed", "message": text}
             )
+        if healthy_before:  # warm a new one now; one that never came up waits for a job
+            self._start_engine()
 
     def _check_cancel_deadline(self) -> None:
         if self._cancel_deadline is None or time.monotonic() < self._cancel_deadline:

@@ -320,6 +320,7 @@ BGX.Dialog = class extends Dialog {
       this.progressBar.setFraction(0);
       this.stageLabel.text = "Sending the image to the worker...";
       this.setRunning(true);
+      CoreApplication.processEvents();
       const mask = this.values.useMask ? this.maskList.currentView : null;
       this.job = new BGX.Job(this.target, mask, this.values, {
          progress: (status) => {

@@ -13,6 +13,7 @@ import platform
 import struct
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
@@ -73,9 +74,8 @@ def write_xisf(
     attrs.update(image.extras.get("xisf_image_attributes", {}))
     data: Any = _Planes(image.pixels, sample_format)
     if compression is not None:
-        shuffled = shuffle
-        planes = encode_planes(image.pixels, sample_format, shuffle=shuffled)
-        attrs["compression"] = str(Compression(compression, shuffled, planes.nbytes, data.itemsize))
+        planes = encode_planes(image.pixels, sample_format, shuffle=shuffle)
+        attrs["compression"] = str(Compression(compression, shuffle, planes.nbytes, data.itemsize))
         data = memoryview(compress(memoryview(planes), compression, threads=-1))
         del planes
     doc = _Document()
@@ -85,14 +85,16 @@ def write_xisf(
     img.extend([property_element(p, doc.add_block) for p in image.properties])
     img.extend([emit(e, doc.add_block) for e in image.extras.get("xisf_elements", [])])
     meta = ET.SubElement(doc.root, "Metadata")
-    own = _own_metadata(compression, checksum)
+    codec = None if compression is None else compression + ("+sh" if shuffle else "")
+    own = _own_metadata(codec, checksum)
     meta.extend([property_element(p, doc.add_block) for p in own])
     meta.extend([property_element(p, doc.add_block) for p in image.extras.get("xisf_metadata", [])])
     doc.root.extend([emit(e, doc.add_block) for e in image.extras.get("xisf_root_elements", [])])
     doc.write(path)
 
 
-def _own_metadata(compression: str | None, checksum: str | None) -> list[Property]:
+def _own_metadata(codec: str | None, checksum: str | None) -> list[Property]:
+    """The ``XISF:*`` Metadata properties; ``codec`` as in the file (``zstd+sh``)."""
     now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     props = [
         Property("XISF:CreationTime", "String", now),
@@ -101,8 +103,8 @@ def _own_metadata(compression: str | None, checksum: str | None) -> list[Propert
         Property("XISF:BlockAlignmentSize", "UInt16", ALIGN),
         Property("XISF:MaxInlineBlockSize", "UInt16", MAX_INLINE),
     ]
-    if compression is not None:
-        props.append(Property("XISF:CompressionCodecs", "String", compression))
+    if codec is not None:
+        props.append(Property("XISF:CompressionCodecs", "String", codec))
         props.append(Property("XISF:CompressionLevel", "Int32", 0))
     if checksum is not None:
         props.append(Property("XISF:ChecksumAlgorithms", "String", checksum))
@@ -187,14 +189,16 @@ class _Document:
             f.write(SIGNATURE + struct.pack("<I", len(xml)) + bytes(4))
             f.write(xml)
             f.write(bytes(start - 16 - len(xml)))
-            for el, data, checksum in self.attachments:
-                hasher = hashlib.new(checksum) if checksum else None
-                for chunk in _chunks(data):
-                    f.write(chunk)
+            with ThreadPoolExecutor(1) as hashing:  # hashlib and write both release the GIL
+                for el, data, checksum in self.attachments:
+                    hasher = hashlib.new(checksum) if checksum else None
+                    for chunk in _chunks(data):
+                        pending = hasher and hashing.submit(hasher.update, chunk)
+                        f.write(chunk)
+                        if pending:
+                            pending.result()
                     if hasher is not None:
-                        hasher.update(chunk)
-                if hasher is not None:
-                    el.set("checksum", f"{checksum}:{hasher.hexdigest()}")
+                        el.set("checksum", f"{checksum}:{hasher.hexdigest()}")
             final = self._xml()
             if final != xml:
                 f.seek(16)

@@ -1,0 +1,191 @@
+"""Speed benchmark of the fit: time per step, steps to convergence, accuracy, peak memory.
+
+Each case builds a synthetic full-resolution sky with a known truth (a smooth gradient, stars
+and noise), block-median downscales it by 8 as the pipeline does, fits it twice in a fresh
+process (the first fit pays tracing and XLA compilation, the second reuses them, as a worker
+does for same-size jobs), evaluates the model at full resolution, and reports the residual
+against the truth. A "reference-like" full-batch XLA step over all working pixels is timed
+for comparison. JSON on stdout.
+
+    .venv/bin/python bench/speed.py                          # the whole matrix
+    .venv/bin/python bench/speed.py --sizes 3000x2000 --channels 1 --samples 32
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+from typing import Any
+
+import numpy as np
+
+FACTOR = 8
+
+
+def synthetic(height: int, width: int, channels: int, seed: int = 0):
+    """Full-res image and its smooth truth: a tilted, curved glow plus stars and noise."""
+    rng = np.random.default_rng(seed)
+    scale = max(height, width)
+    y = (np.arange(height, dtype=np.float32)[:, None] + 0.5) / scale
+    x = (np.arange(width, dtype=np.float32)[None, :] + 0.5) / scale
+    sky = 0.18 + 0.08 * x - 0.05 * y + 0.06 * np.exp(-((x - 1.1) ** 2 + (y + 0.1) ** 2) / 0.3)
+    tint = np.array([1.0, 0.92, 1.08][:channels], np.float32)
+    truth = sky[..., None] * tint
+    image = truth + rng.normal(0, 0.01, truth.shape).astype(np.float32)
+    count = height * width // 2000
+    rows, cols = rng.integers(0, height, count), rng.integers(0, width, count)
+    image[rows, cols] += rng.exponential(0.3, (count, 1)).astype(np.float32)
+    return image, truth
+
+
+def downscale(a: np.ndarray) -> np.ndarray:
+    h, w = a.shape[0] // FACTOR, a.shape[1] // FACTOR
+    blocks = a[: h * FACTOR, : w * FACTOR].reshape(h, FACTOR, w, FACTOR, -1)
+    return np.median(blocks, axis=(1, 3)).astype(np.float32)
+
+
+def working_coords(h: int, w: int, scale: int) -> np.ndarray:
+    yy, xx = np.meshgrid(
+        (np.arange(h) * FACTOR + FACTOR / 2) / scale,
+        (np.arange(w) * FACTOR + FACTOR / 2) / scale,
+        indexing="ij",
+    )
+    return np.stack([yy, xx], -1).astype(np.float32)
+
+
+def full_batch_step_ms(image, coords, samples: int) -> float:
+    """ms per step of one XLA step over all working pixels: the reference's way."""
+    import tensorflow as tf
+
+    from bgoptimizer.fit_loss import LossWeights, pixel_loss
+    from bgoptimizer.params import FitParams
+    from bgoptimizer.spline import evaluate, solve
+
+    weights = LossWeights.from_params(FitParams())
+    x = tf.constant(coords.reshape(-1, 2))
+    y = tf.constant(image.reshape(len(x), -1))
+    centres = tf.constant(np.random.default_rng(0).random((samples, 2)).astype(np.float32) * 0.6)
+    values = tf.fill((samples, y.shape[1]), 0.2)
+
+    @tf.function(jit_compile=True)
+    def step(c, v):
+        with tf.GradientTape() as tape:
+            tape.watch([c, v])
+            model = evaluate(solve(c, v, 2), x)
+            loss = tf.reduce_mean(pixel_loss(model, y, tf.ones_like(y), weights))
+        gc, gv = tape.gradient(loss, [c, v])
+        return c - 1e-3 * gc, v - 1e-3 * gv
+
+    centres, values = step(centres, values)
+    start = time.perf_counter()
+    for _ in range(20):
+        centres, values = step(centres, values)
+    values.numpy()
+    return (time.perf_counter() - start) / 20 * 1e3
+
+
+def run_case(height: int, width: int, channels: int, samples: int) -> dict[str, Any]:
+    from bgoptimizer.evaluate import evaluate_full
+    from bgoptimizer.fit import fit_spline
+    from bgoptimizer.params import FitParams
+
+    image, truth = synthetic(height, width, channels)
+    small, small_truth = downscale(image), downscale(truth)
+    coords = working_coords(*small.shape[:2], max(height, width))
+    del image
+    weight = np.ones_like(small)
+    params = FitParams(samples=samples)
+    runs = []
+    for _ in range(2):
+        start = time.perf_counter()
+        fit = fit_spline(small, weight, coords, params, device="cpu")
+        runs.append(time.perf_counter() - start)
+    start = time.perf_counter()
+    model = evaluate_full(fit, height, width, device="cpu")
+    full_eval = time.perf_counter() - start
+    residual = model - truth
+    residual -= residual.mean(axis=(0, 1))
+    span = float(truth.max() - truth.min())
+    steps = fit.timings["steps_per_epoch"]
+    return {
+        "size": f"{width}x{height}",
+        "channels": channels,
+        "samples": samples,
+        "working": f"{small.shape[1]}x{small.shape[0]}",
+        "fit_s_first": round(runs[0], 3),
+        "fit_s_warm": round(runs[1], 3),
+        "per_step_ms": round(fit.timings["per_step_ms"], 3),
+        "steps_per_epoch": int(steps),
+        "epochs_run": fit.epochs_run,
+        "steps_run": int(fit.epochs_run * steps),
+        "best_epoch": fit.best_epoch,
+        "steps_to_best": int(fit.best_epoch * steps),
+        "final_loss": round(fit.best_loss, 6),
+        "residual_rms_pct": round(100 * float(np.sqrt(np.mean(residual**2))) / span, 3),
+        "residual_max_pct": round(100 * float(np.abs(residual).max()) / span, 3),
+        "working_rms_pct": round(
+            100
+            * float(np.std(fit.evaluate(coords) - small_truth))
+            / float(small_truth.max() - small_truth.min()),
+            3,
+        ),
+        "full_eval_s": round(full_eval, 3),
+        "reference_like_full_batch_step_ms": round(full_batch_step_ms(small, coords, samples), 2),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    }
+
+
+def matrix(args: argparse.Namespace) -> list[tuple[int, int, int, int]]:
+    cases = []
+    for size in args.sizes:
+        width, height = map(int, size.split("x"))
+        for channels in args.channels:
+            for samples in args.samples:
+                cases.append((height, width, channels, samples))
+    return cases
+
+
+DEFAULT = [
+    (2000, 3000, 1, 16),
+    (2000, 3000, 1, 32),
+    (2000, 3000, 1, 64),
+    (2000, 3000, 3, 32),
+    (1000, 1500, 1, 32),
+    (4000, 6000, 1, 32),
+    (4000, 6000, 3, 32),
+]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", nargs="+", help="WxH sizes (default: the standard matrix)")
+    parser.add_argument("--channels", nargs="+", type=int, default=[1])
+    parser.add_argument("--samples", nargs="+", type=int, default=[32])
+    parser.add_argument("--case", nargs=4, type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.case:  # one case in this (fresh) process: its peak RSS is the case's own
+        print(json.dumps(run_case(*args.case)))
+        return 0
+    cases = matrix(args) if args.sizes else DEFAULT
+    results = []
+    for case in cases:
+        out = subprocess.run(
+            [sys.executable, __file__, "--case", *map(str, case)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        results.append(json.loads(out.stdout.strip().splitlines()[-1]))
+        print(json.dumps(results[-1]), file=sys.stderr)
+    print(
+        json.dumps({"machine_note": "see docs/notes/engine-speed.md", "cases": results}, indent=1)
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
