@@ -88,11 +88,16 @@ def full_batch_step_ms(image, coords, samples: int) -> float:
     return (time.perf_counter() - start) / 20 * 1e3
 
 
+def _peak_rss_mb() -> float:
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
 def run_case(height: int, width: int, channels: int, samples: int) -> dict[str, Any]:
     from bgoptimizer.evaluate import evaluate_full
     from bgoptimizer.fit import fit_spline
     from bgoptimizer.params import FitParams
 
+    rss_import = _peak_rss_mb()
     image, truth = synthetic(height, width, channels)
     small, small_truth = downscale(image), downscale(truth)
     coords = working_coords(*small.shape[:2], max(height, width))
@@ -104,6 +109,7 @@ def run_case(height: int, width: int, channels: int, samples: int) -> dict[str, 
         start = time.perf_counter()
         fit = fit_spline(small, weight, coords, params, device="cpu")
         runs.append(time.perf_counter() - start)
+    rss_fit = _peak_rss_mb()
     start = time.perf_counter()
     model = evaluate_full(fit, height, width, device="cpu")
     full_eval = time.perf_counter() - start
@@ -135,7 +141,9 @@ def run_case(height: int, width: int, channels: int, samples: int) -> dict[str, 
         ),
         "full_eval_s": round(full_eval, 3),
         "reference_like_full_batch_step_ms": round(full_batch_step_ms(small, coords, samples), 2),
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "peak_rss_mb_after_import": rss_import,
+        "peak_rss_mb_after_fits": rss_fit,
+        "peak_rss_mb": _peak_rss_mb(),
     }
 
 
