@@ -7,8 +7,7 @@ from typing import Any
 
 import pytest
 from fixtures_api import check, load, send
-
-from conftest import TINY, Server
+from harness import TINY, Server
 
 EXAMPLES = load()
 

@@ -12,10 +12,10 @@ from typing import Any
 import httpx
 import pytest
 from fixtures_api import check, load, send
+from harness import TINY, Server
 
 from bgoptimizer.exceptions import ParameterError
 from bgoptimizer.server.settings import Settings
-from conftest import TINY, Server
 
 
 def test_token_guards_everything_but_health(tmp_path: Path, inputs: dict[str, Path]) -> None:

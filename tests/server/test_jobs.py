@@ -10,9 +10,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
+from harness import LONG, TINY, Server, write_xisf
 
 from bgoptimizer.io import probe, read_image
-from conftest import LONG, TINY, Server, write_xisf
 
 
 def _download(server: Server, job_id: str, name: str, into: Path) -> Path:

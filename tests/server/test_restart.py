@@ -9,8 +9,7 @@ import time
 from pathlib import Path
 
 from fixtures_api import check, load, send
-
-from conftest import LONG, TINY, Server
+from harness import LONG, TINY, Server
 
 
 def _pid_alive(pid: int) -> bool:

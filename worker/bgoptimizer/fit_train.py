@@ -1,11 +1,12 @@
 """The compiled part of the fit: one epoch of mini-batch Adam steps, then the exact loss.
 
-An epoch is one pass over the working pixels in cache-sized mini-batches (the pixels are
-shuffled once, and each epoch starts the pass at a new seeded offset), all inside one compiled
-call: no Python runs between steps. The epoch ends with the exact full-batch loss of the new
-state, computed in chunks, which the caller uses for early stopping, the plateau schedule and
-best-state selection. The trainable parameters are the sample positions and values; the spline
-weights are re-solved from them at every step (an (N + 3)² system, cheap next to the pixels).
+An epoch is one pass over the working pixels in cache-sized mini-batches, capped at
+``NUMERICS.max_epoch_steps`` batches (the pixels are shuffled once, and each epoch starts at a
+new seeded offset), all inside one compiled call: no Python runs between steps. The epoch ends
+with the exact full-batch loss of the new state, computed in chunks, which the caller uses for
+early stopping, the plateau schedule and best-state selection. The trainable parameters are
+the sample positions and values; the spline weights are re-solved from them at every step (an
+(N + 3)² system, cheap next to the pixels).
 """
 
 from __future__ import annotations
@@ -120,8 +121,8 @@ class EpochPlan(NamedTuple):
 
     @property
     def steps(self) -> int:
-        """Adam steps per epoch: one pass over the pixels."""
-        return -(-self.pixels // self.batch)
+        """Adam steps per epoch: one pass over the pixels, at most ``max_epoch_steps``."""
+        return min(-(-self.pixels // self.batch), NUMERICS.max_epoch_steps)
 
 
 def _batch_loss(

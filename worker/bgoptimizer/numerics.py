@@ -31,6 +31,11 @@ class Numerics:
     batch_pixels
         Working pixels per optimisation step: small enough that a step's P x N temporaries
         stay in cache (~1 MB at N = 32), large enough to average the noise of the L1 loss.
+    max_epoch_steps
+        Most steps in one epoch. An epoch is one pass over the working pixels up to this
+        many batches: convergence is counted in steps (Adam moves each parameter by about
+        the learning rate per step), so a big working image gets random batches of its pixels
+        per epoch instead of costing proportionally more per epoch.
     eval_pixels
         Pixels per chunk when the exact loss or the working-resolution model is computed.
     """
@@ -42,6 +47,7 @@ class Numerics:
     adam_epsilon: float = 1e-7
     min_learning_rate: float = 1e-6
     batch_pixels: int = 8192
+    max_epoch_steps: int = 12
     eval_pixels: int = 16384
 
 

@@ -64,7 +64,7 @@ class FitParams:
     epochs: int = _p(1000, "maximum optimisation epochs", short="-e", minimum=1, maximum=100000)
     alpha: float = _p(5.0, "weight alpha of the overshoot and negative terms", short="-a",
                       minimum=0.0, maximum=1000.0)
-    learning_rate: float = _p(0.001, "Adam learning rate", short="-lr", minimum=0.0,
+    learning_rate: float = _p(0.01, "Adam learning rate", short="-lr", minimum=0.0,
                               exclusive_minimum=True, maximum=1.0)
     correction: str = _p("subtract", "how the model is removed", short="-c",
                          choices=("subtract", "divide"))
@@ -77,7 +77,7 @@ class FitParams:
                                  maximum=1000.0)
     negative_weight: float = _p(1.0, "weight of the negative-model term (times alpha)",
                                 minimum=0.0, maximum=1000.0)
-    regularisation: float = _p(0.0, "smoothing added to the spline system's diagonal",
+    regularisation: float = _p(0.3, "smoothing added to the spline system's diagonal",
                                minimum=0.0, maximum=1000.0)
     patience: int = _p(50, "epochs without improvement before stopping early", minimum=1,
                        maximum=100000)

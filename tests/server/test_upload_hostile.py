@@ -7,8 +7,7 @@ import zlib
 from pathlib import Path
 
 import pytest
-
-from conftest import TINY, Server
+from harness import TINY, Server
 
 
 def _xisf(image_attrs: str, data: bytes = b"", data_at: int = 4096) -> bytes:
