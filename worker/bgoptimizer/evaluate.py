@@ -113,8 +113,9 @@ def evaluate_full(
     --------
     >>> from bgoptimizer.fit import FitResult
     >>> flat = FitResult.from_samples([[0, 0], [0, 1], [1, 0]], [[0.2], [0.2], [0.2]])
-    >>> evaluate_full(flat, 4, 6)[..., 0].round(3).tolist()[0]
-    [0.2, 0.2, 0.2, 0.2, 0.2, 0.2]
+    >>> model = evaluate_full(flat, 4, 6)
+    >>> model.shape, model.dtype, bool(np.allclose(model, 0.2))
+    ((4, 6, 1), dtype('float32'), True)
     """
     spline = result.spline()
     size = chunk_pixels or chunk_size(int(spline.centres.shape[0]))

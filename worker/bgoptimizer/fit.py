@@ -17,7 +17,13 @@ import tensorflow as tf
 from .devices import describe_devices, resolve_device
 from .evaluate import evaluate_points
 from .exceptions import NumericalError
-from .fit_init import initial_centres, initial_values, loss_quantile, pixel_data
+from .fit_init import (
+    frame_bounds,
+    initial_centres,
+    initial_values,
+    loss_quantile,
+    pixel_data,
+)
 from .fit_loss import LossWeights
 from .fit_train import (
     EpochPlan,
@@ -190,6 +196,22 @@ class _Progress:
                 )
             )
 
+    def finish(self, result: FitResult) -> None:
+        """The closing event: optimisation complete, with the kept epoch and its loss."""
+        self.hooks.report(
+            ProgressEvent(
+                stage=Stage.OPTIMISING,
+                progress=1.0,
+                elapsed=time.perf_counter() - self.start,
+                message=f"best epoch {result.best_epoch} of {result.epochs_run}: "
+                f"loss {result.best_loss:.6g}",
+                epoch=result.epochs_run,
+                epochs=self.params.epochs,
+                loss=result.best_loss,
+                lr=result.final_lr,
+            )
+        )
+
 
 def fit_spline(
     image: np.ndarray,
@@ -257,7 +279,7 @@ def fit_spline(
         weights = LossWeights.from_params(params)
         values = initial_values(image, weight, coords, centres, loss_quantile(weights))
         plan = EpochPlan.build(data, pixels, params.order)
-        knobs = Knobs.build(weights, params.regularisation)
+        knobs = Knobs.build(weights, params.regularisation, frame_bounds(coords))
         state = initial_state(tf.constant(centres), tf.constant(values))
         start_loss = _exact(plan, data, knobs, state)
         if not np.isfinite(start_loss):
@@ -272,6 +294,7 @@ def fit_spline(
         result = _optimise(_Epochs(epoch, data, knobs, plan.steps), schedule, progress, rng, pixels)
     result.device = describe_devices(device)
     result.timings["init"] = init_time
+    progress.finish(result)
     return result
 
 

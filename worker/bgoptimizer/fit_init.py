@@ -18,7 +18,13 @@ from .fit_loss import LossWeights
 from .fit_train import PixelData
 from .numerics import NUMERICS
 
-__all__ = ["initial_centres", "initial_values", "loss_quantile", "pixel_data"]
+__all__ = [
+    "frame_bounds",
+    "initial_centres",
+    "initial_values",
+    "loss_quantile",
+    "pixel_data",
+]
 
 
 def _checked(image: np.ndarray, weight: np.ndarray, coords: np.ndarray) -> None:
@@ -82,6 +88,25 @@ def _extent(coords: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Lowest and highest ``(y, x)`` of the working pixel centres."""
     flat = coords.reshape(-1, 2).astype(np.float64)
     return flat.min(axis=0), flat.max(axis=0)
+
+
+def frame_bounds(coords: np.ndarray) -> np.ndarray:
+    """(2, 2) lowest and highest ``(y, x)`` of the frame: the working pixels' extent grown by
+    half a working pixel, so samples may reach the image's edges but not leave it.
+
+    Examples
+    --------
+    >>> yy, xx = np.meshgrid([0.25, 0.75], [0.25, 0.75], indexing="ij")
+    >>> frame_bounds(np.stack([yy, xx], -1)).tolist()
+    [[0.0, 0.0], [1.0, 1.0]]
+    """
+    low, high = _extent(coords)
+    h, w = coords.shape[:2]
+    half = np.where([h > 1, w > 1], (high - low) / np.maximum([h - 1, w - 1], 1) / 2, 0.0)
+    # Rounded inwards by a hair, so float32 rounding cannot put a sample just off the frame.
+    margin = NUMERICS.frame_margin
+    bounds = [np.ceil((low - half) / margin) * margin, np.floor((high + half) / margin) * margin]
+    return np.stack(bounds).astype(NUMERICS.dtype.as_numpy_dtype)
 
 
 def initial_centres(

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import tensorflow as tf
 
@@ -48,16 +48,20 @@ class PixelData(NamedTuple):
 
 
 class Knobs(NamedTuple):
-    """Per-fit numbers passed into the compiled code as tensors: loss weights, smoothing."""
+    """Per-fit numbers passed into the compiled code as tensors: loss weights, smoothing, and
+    the (2, 2) ``[low, high]`` ``(y, x)`` frame the sample positions are kept inside."""
 
     weights: LossWeights
     regularisation: tf.Tensor
+    bounds: tf.Tensor
 
     @classmethod
-    def build(cls, weights: LossWeights, regularisation: float) -> Knobs:
+    def build(cls, weights: LossWeights, regularisation: float, bounds: Any) -> Knobs:
         """Knobs as float tensors of the engine's dtype."""
         as_tensor = lambda v: tf.constant(v, NUMERICS.dtype)  # noqa: E731
-        return cls(LossWeights(*map(as_tensor, weights)), as_tensor(regularisation))
+        return cls(
+            LossWeights(*map(as_tensor, weights)), as_tensor(regularisation), as_tensor(bounds)
+        )
 
 
 class TrainState(NamedTuple):
@@ -156,6 +160,7 @@ def _step(
     g_centres, g_values = tape.gradient(loss, [state.centres, state.values])
     step = state.step + 1
     centres, m_c, v_c = _adam(state.centres, g_centres, state.m_centres, state.v_centres, lr, step)
+    centres = tf.clip_by_value(centres, knobs.bounds[0], knobs.bounds[1])  # stay on the frame
     values, m_v, v_v = _adam(state.values, g_values, state.m_values, state.v_values, lr, step)
     return TrainState(centres, values, m_c, m_v, v_c, v_v, step)
 

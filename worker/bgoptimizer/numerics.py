@@ -38,6 +38,9 @@ class Numerics:
         per epoch instead of costing proportionally more per epoch.
     eval_pixels
         Pixels per chunk when the exact loss or the working-resolution model is computed.
+    frame_margin
+        Sample positions are kept this far (normalised units) inside the frame's edges, so
+        float32 rounding never reports one just outside the image.
     """
 
     dtype: tf.DType = tf.float32
@@ -49,6 +52,7 @@ class Numerics:
     batch_pixels: int = 8192
     max_epoch_steps: int = 12
     eval_pixels: int = 16384
+    frame_margin: float = 1e-6
 
 
 NUMERICS = Numerics()

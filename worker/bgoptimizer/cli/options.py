@@ -79,5 +79,6 @@ class TerminalProgress:
             if not new_stage and now - self._last_line < 2.0 and event.progress < 1.0:
                 return  # a line per stage and at most one every 2 s in a log
             self._stage, self._last_line = event.stage.value, now
-            self.stream.write(f"{text}  {event.message}\n")
+            detail = "" if event.epoch is not None else f"  {event.message}"  # no repeats
+            self.stream.write(f"{text}{detail}\n")
         self.stream.flush()
