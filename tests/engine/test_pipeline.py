@@ -67,7 +67,11 @@ def test_report_contents(fitted):
     rep = result.report
     assert rep["parameters"]["epochs"] == 30 and rep["working"]["factor"] == 4
     assert len(rep["stretch"]["midtones"]) == 3 and rep["stretch"]["explicit"] is False
-    assert 1 <= rep["fit"]["epochs_run"] <= 30
+    passes = rep["parameters"]["rejection_passes"] + 1
+    assert passes > 1 and 1 <= rep["fit"]["epochs_run"] <= 30 * passes
+    rejections = rep["fit"]["rejections"]
+    assert len(rejections) == passes - 1
+    assert all(0 <= r["rejected_fraction"] < 1 and len(r["sigma"]) == 3 for r in rejections)
     assert len(rep["fit"]["loss_history"]) == rep["fit"]["epochs_run"]
     assert len(rep["samples"]) == 32
     xs = np.array([s["x"] for s in rep["samples"]])

@@ -18,6 +18,7 @@ from .devices import describe_devices, resolve_device
 from .evaluate import evaluate_points
 from .exceptions import NumericalError
 from .fit_init import (
+    check_inputs,
     frame_bounds,
     initial_centres,
     initial_values,
@@ -37,6 +38,7 @@ from .fit_train import (
 from .numerics import NUMERICS
 from .params import FitParams
 from .progress import ProgressEvent, ProgressHooks, Stage
+from .rejection import Rejection, reject_outliers
 from .spline import Spline, solve
 
 __all__ = ["FitResult", "fit_spline"]
@@ -72,6 +74,9 @@ class FitResult:
         its compilation excluded), ``first_epoch`` seconds (with compilation).
     device
         What ran the fit: a GPU's name or ``"CPU"``.
+    rejections
+        One :meth:`~bgoptimizer.rejection.Rejection.to_dict` per refit: the residual's
+        robust sigma per channel and the share of weighted blocks rejected before it.
     """
 
     centres: np.ndarray
@@ -88,6 +93,7 @@ class FitResult:
     final_lr: float = float("nan")
     timings: dict[str, float] = field(default_factory=dict)
     device: str = "CPU"
+    rejections: list[dict[str, object]] = field(default_factory=list)
 
     @classmethod
     def from_samples(
@@ -169,27 +175,39 @@ class _Progress:
         hooks: ProgressHooks,
         params: FitParams,
         preview: Callable[[TrainState], np.ndarray] | None,
+        passes: int = 1,
     ) -> None:
         self.hooks, self.params, self.preview = hooks, params, preview
+        self.passes, self.index, self.done = passes, 0, 0
         self.start = time.perf_counter()
         self.last = -float("inf")
 
+    def next_pass(self) -> None:
+        """Start the next pass: its epochs are numbered on from the previous pass's."""
+        self.index += 1
+
     def epoch(self, epoch: int, loss: float, lr: float, state: TrainState) -> None:
-        """Check for cancellation, then report if it is time to."""
+        """Check for cancellation, then report if it is time to.
+
+        ``epoch`` counts within the pass; events carry the count over all passes, and the
+        progress is the pass's share of the whole (each pass gets an equal share).
+        """
         self.hooks.check_cancel()
+        self.done += 1
         every = self.params.preview_every
-        with_preview = self.preview is not None and every > 0 and epoch % every == 0
+        with_preview = self.preview is not None and every > 0 and self.done % every == 0
         now = time.perf_counter()
         if with_preview or now - self.last >= REPORT_INTERVAL:
             self.last = now
+            share = (self.index + epoch / self.params.epochs) / self.passes
             self.hooks.report(
                 ProgressEvent(
                     stage=Stage.OPTIMISING,
-                    progress=epoch / self.params.epochs,
+                    progress=share,
                     elapsed=now - self.start,
-                    message=f"epoch {epoch}: loss {loss:.6g}",
-                    epoch=epoch,
-                    epochs=self.params.epochs,
+                    message=f"pass {self.index + 1}/{self.passes}, epoch {epoch}: loss {loss:.6g}",
+                    epoch=self.done,
+                    epochs=self.params.epochs * self.passes,
                     loss=loss,
                     lr=lr,
                     preview=self.preview(state) if with_preview else None,
@@ -206,7 +224,7 @@ class _Progress:
                 message=f"best epoch {result.best_epoch} of {result.epochs_run}: "
                 f"loss {result.best_loss:.6g}",
                 epoch=result.epochs_run,
-                epochs=self.params.epochs,
+                epochs=self.params.epochs * self.passes,
                 loss=result.best_loss,
                 lr=result.final_lr,
             )
@@ -250,7 +268,7 @@ def fit_spline(
     Returns
     -------
     FitResult
-        The best state by exact loss.
+        The last pass's best state by exact loss (see ``params.rejection_passes``).
 
     Raises
     ------
@@ -271,31 +289,110 @@ def fit_spline(
     (20, 30, 1)
     """
     hooks = hooks or ProgressHooks()
-    started = time.perf_counter()
+    passes = params.rejection_passes + 1
+    preview = None
+    if make_preview is not None:
+        preview = lambda s: make_preview(_model(s, params, coords))  # noqa: E731
+    progress = _Progress(hooks, params, preview, passes)
     with tf.device(resolve_device(device)):
         rng = np.random.default_rng(params.seed)
-        data, pixels = pixel_data(image, weight, coords, rng)
+        check_inputs(image, weight, coords)
         centres = initial_centres(coords, params.samples, params.initializer, rng)
-        weights = LossWeights.from_params(params)
-        values = initial_values(image, weight, coords, centres, loss_quantile(weights))
-        plan = EpochPlan.build(data, pixels, params.order)
-        knobs = Knobs.build(weights, params.regularisation, frame_bounds(coords))
-        state = initial_state(tf.constant(centres), tf.constant(values))
-        start_loss = _exact(plan, data, knobs, state)
-        if not np.isfinite(start_loss):
-            raise NumericalError("the starting spline gives a non-finite loss")
-        schedule = _Schedule(params, params.learning_rate, start_loss, state)
-        preview = None
-        if make_preview is not None:
-            preview = lambda s: make_preview(_model(s, params, coords))  # noqa: E731
-        progress = _Progress(hooks, params, preview)
-        init_time = time.perf_counter() - started
-        epoch = epoch_function(plan, execution)
-        result = _optimise(_Epochs(epoch, data, knobs, plan.steps), schedule, progress, rng, pixels)
+        loss_weights = LossWeights.from_params(params)
+        values = initial_values(image, weight, coords, centres, loss_quantile(loss_weights))
+        knobs = Knobs.build(loss_weights, params.regularisation, frame_bounds(coords))
+        problem = _Problem(image, coords, knobs, params, execution)
+        results, rejections = problem.run(weight, centres, values, rng, progress)
+    result = _combine(results, rejections)
     result.device = describe_devices(device)
-    result.timings["init"] = init_time
     progress.finish(result)
     return result
+
+
+@dataclass(frozen=True)
+class _Problem:
+    """What stays the same between the passes of one fit."""
+
+    image: np.ndarray
+    coords: np.ndarray
+    knobs: Knobs
+    params: FitParams
+    execution: str
+
+    def run(
+        self,
+        weight: np.ndarray,
+        centres: np.ndarray,
+        values: np.ndarray,
+        rng: np.random.Generator,
+        progress: _Progress,
+    ) -> tuple[list[FitResult], list[Rejection]]:
+        """The first pass, then ``rejection_passes`` refits, each warm-started from the
+        previous pass's samples with the blocks far above its model rejected (the rejection
+        starts from ``weight`` every time, so a block rejected once can come back)."""
+        params = self.params
+        results = [self.fit(weight, centres, values, rng, progress)]
+        rejections: list[Rejection] = []
+        for _ in range(params.rejection_passes):
+            previous = results[-1]
+            fit_weight, rejection = reject_outliers(
+                self.image,
+                weight,
+                previous.evaluate(self.coords),
+                sigma_k=params.rejection_sigma,
+                grow=params.rejection_grow,
+            )
+            rejections.append(rejection)
+            progress.next_pass()
+            results.append(self.fit(fit_weight, previous.centres, previous.values, rng, progress))
+        return results, rejections
+
+    def fit(
+        self,
+        weight: np.ndarray,
+        centres: np.ndarray,
+        values: np.ndarray,
+        rng: np.random.Generator,
+        progress: _Progress,
+    ) -> FitResult:
+        """One pass from the given samples with the given weights (fresh Adam moments).
+
+        Every pass has the same working shape, so they share one compiled epoch function.
+        """
+        started = time.perf_counter()
+        data, pixels = pixel_data(self.image, weight, self.coords, rng)
+        plan = EpochPlan.build(data, pixels, self.params.order)
+        state = initial_state(tf.constant(centres), tf.constant(values))
+        start_loss = _exact(plan, data, self.knobs, state)
+        if not np.isfinite(start_loss):
+            raise NumericalError("the starting spline gives a non-finite loss")
+        schedule = _Schedule(self.params, self.params.learning_rate, start_loss, state)
+        init_time = time.perf_counter() - started
+        epoch = epoch_function(plan, self.execution)
+        trainer = _Epochs(epoch, data, self.knobs, plan.steps)
+        result = _optimise(trainer, schedule, progress, rng, pixels)
+        result.timings["init"] = init_time
+        return result
+
+
+def _combine(results: list[FitResult], rejections: list[Rejection]) -> FitResult:
+    """The last pass's spline with every pass's epochs, losses and times.
+
+    ``loss_history`` runs through all passes (each pass's losses use its own weights) and
+    ``best_epoch`` indexes it; ``best_loss``, ``stopped_early`` and ``final_lr`` are the last
+    pass's.
+    """
+    last = results[-1]
+    before = sum(r.epochs_run for r in results[:-1])
+    last.best_epoch = before + last.best_epoch if last.best_epoch else 0
+    last.loss_history = [loss for r in results for loss in r.loss_history]
+    last.epochs_run = len(last.loss_history)
+    timings = {key: sum(r.timings.get(key, 0.0) for r in results) for key in ("init", "optimise")}
+    last.timings.update(timings)
+    last.timings["first_epoch"] = results[0].timings["first_epoch"]
+    last.timings["passes"] = float(len(results))
+    last.rejections = [r.to_dict() for r in rejections]
+    return last
 
 
 def _exact(plan: EpochPlan, data: PixelData, knobs: Knobs, state: TrainState) -> float:

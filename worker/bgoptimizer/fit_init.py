@@ -19,6 +19,7 @@ from .fit_train import PixelData
 from .numerics import NUMERICS
 
 __all__ = [
+    "check_inputs",
     "frame_bounds",
     "initial_centres",
     "initial_values",
@@ -27,7 +28,8 @@ __all__ = [
 ]
 
 
-def _checked(image: np.ndarray, weight: np.ndarray, coords: np.ndarray) -> None:
+def check_inputs(image: np.ndarray, weight: np.ndarray, coords: np.ndarray) -> None:
+    """Raise :class:`ParameterError` unless image, weight and coords have matching shapes."""
     if image.ndim != 3:
         raise ParameterError(f"image must be (h, w, C), got shape {image.shape}")
     if weight.shape != image.shape:
@@ -57,7 +59,7 @@ def pixel_data(
     ParameterError
         Mismatched shapes, or no pixel with a positive weight.
     """
-    _checked(image, weight, coords)
+    check_inputs(image, weight, coords)
     clean_image, clean_weight = _clean(image, weight)
     if not (clean_weight > 0).any():
         raise ParameterError("weight is 0 everywhere: there is nothing to fit")

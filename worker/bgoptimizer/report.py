@@ -1,8 +1,9 @@
 """The JSON report of one fit, and the processing history written into the outputs.
 
 The report holds everything needed to understand or repeat a result: parameters, effective
-stretch, working size, loss history, final sample positions, the correction's medians and
-clipped counts, timings per stage, device and versions.
+stretch, working size, loss history (through every pass of the fit), each refit's residual
+rejection (robust sigma, share of blocks rejected), final sample positions, the correction's
+medians and clipped counts, timings per stage, device and versions.
 """
 
 from __future__ import annotations
@@ -106,6 +107,7 @@ def build_report(
             "final_lr": float(fit.final_lr),
             "loss_history": [float(v) for v in fit.loss_history],
             "timings": {k: float(v) for k, v in dict(fit.timings).items()},
+            "rejections": list(fit.rejections),
         },
         "samples": [
             {"x": float(c[1]), "y": float(c[0]), "value": v.tolist()}

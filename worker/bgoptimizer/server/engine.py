@@ -97,6 +97,7 @@ def _run(task: dict[str, Any], channel: _Channel, cancel: threading.Event) -> No
     from ..params import FitParams
     from ..pipeline import OutputPaths, run_files
     from ..report import write_report
+    from ..stretch import StretchParams
 
     job, job_dir = task["job"], Path(task["dir"])
     work = job_dir / "work"
@@ -110,6 +111,7 @@ def _run(task: dict[str, Any], channel: _Channel, cancel: threading.Event) -> No
             mask_path=job_dir / MASK_FILE if task["mask"] else None,
             hooks=_JobHooks(channel, job, job_dir, cancel).hooks(),
             device=task["device"],
+            stretch=StretchParams(**task["stretch"]) if task.get("stretch") else None,
         )
     except BgoptError as exc:
         channel.send("failed", job=job, code=exc.code, message=str(exc))

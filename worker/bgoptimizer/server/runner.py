@@ -17,7 +17,7 @@ import threading
 import time
 from typing import Any
 
-from ..exceptions import JobError
+from ..exceptions import JobError, ParameterError
 from .engine_host import EngineHost
 from .errors import QueueFullError
 from .layout import PART_PREFIX, RESULT_FILES
@@ -31,6 +31,17 @@ log = logging.getLogger("bgoptimizer.server")
 _TICK_S = 0.05
 _PERSIST_PROGRESS_S = 1.0  # progress is written through at most once a second
 _RESTART_BACKOFF_S = 5.0
+
+
+def _check_stretch_fits(record: JobRecord) -> None:
+    """An explicit stretch needs one value per image channel (checked before queueing)."""
+    if record.stretch is None or record.image is None:
+        return
+    given, channels = len(record.stretch["pedestal"]), int(record.image["channels"])
+    if given != channels:
+        raise ParameterError(
+            f"stretch has {given} value(s) per parameter but the image has {channels} channel(s)"
+        )
 
 
 class Runner:
@@ -73,6 +84,7 @@ class Runner:
                 raise JobError(f"job {job_id} is {record.state}; only a created job can start")
             if record.image is None:
                 raise JobError(f"job {job_id} has no image yet: upload it before starting")
+            _check_stretch_fits(record)
             if len(self._queue) >= self.settings.max_queue:
                 raise QueueFullError(
                     f"{len(self._queue)} jobs are waiting (limit {self.settings.max_queue})",
@@ -167,6 +179,7 @@ class Runner:
                 "job": job_id,
                 "dir": str(paths.root),
                 "params": record.params,
+                "stretch": record.stretch,
                 "mask": record.mask is not None,
                 "device": self.settings.device,
             }

@@ -20,6 +20,7 @@ __all__ = [
     "JobFailure",
     "JobParams",
     "JobStatus",
+    "StretchBody",
     "UploadInfo",
 ]
 
@@ -41,6 +42,16 @@ JobParams: type[BaseModel] = create_model(  # type: ignore[call-overload]
 )
 
 
+class StretchBody(BaseModel):
+    """Explicit stretch, one value per channel (DESIGN §5): what the dialog's preview used."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    pedestal: list[float] = Field(min_length=1, max_length=3, description="p_c, per channel")
+    scale: list[float] = Field(min_length=1, max_length=3, description="s_c > 0, per channel")
+    midtones: list[float] = Field(min_length=1, max_length=3, description="m_c in (0, 1)")
+
+
 class JobCreate(BaseModel):
     """Body of ``POST /v1/jobs`` (may be empty)."""
 
@@ -48,6 +59,9 @@ class JobCreate(BaseModel):
 
     params: JobParams = Field(default_factory=JobParams)  # type: ignore[valid-type]
     name: str | None = Field(None, max_length=200, description="label shown in logs")
+    stretch: StretchBody | None = Field(
+        None, description="explicit stretch instead of the one measured from quantile/target"
+    )
 
 
 class UploadInfo(BaseModel):
@@ -86,6 +100,7 @@ class JobStatus(BaseModel):
     cancel_requested: bool
     queue_position: int | None
     params: dict[str, Any]
+    stretch: StretchBody | None
     image: UploadInfo | None
     mask: UploadInfo | None
     results: list[str]

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from ..params import FitParams
+from ..stretch import StretchParams
 from .errors import BadRequestError, NotFoundError, NotReadyError
 from .layout import PREVIEW_FILE, RESULT_FILES
 from .runner import Runner
@@ -65,7 +66,11 @@ def parse_job_body(raw: bytes) -> JobCreate:
 def create_job(store: JobStore, body: JobCreate) -> JobRecord:
     """Validate the parameters against the table (cross-field rules too) and create the job."""
     params = FitParams.from_mapping(body.params.model_dump()).to_dict()
-    return store.create(name=body.name, params=params)
+    stretch = None
+    if body.stretch is not None:
+        stretch = body.stretch.model_dump()
+        StretchParams(**stretch)  # same rules as the engine: finite, s > 0, 0 < m < 1
+    return store.create(name=body.name, params=params, stretch=stretch)
 
 
 def result_path(store: JobStore, job_id: str, name: str) -> Path:

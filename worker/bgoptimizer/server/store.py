@@ -59,6 +59,7 @@ class JobRecord:
     error: dict[str, str] | None = None
     cancel_requested: bool = False
     params: dict[str, Any] = field(default_factory=dict)
+    stretch: dict[str, list[float]] | None = None
     image: dict[str, Any] | None = None
     mask: dict[str, Any] | None = None
     results: tuple[str, ...] = ()
@@ -122,13 +123,21 @@ class JobStore:
             raise NotFoundError(f"no such job: {job_id!r}")
         return JobPaths(self.root / job_id)
 
-    def create(self, *, name: str | None, params: dict[str, Any]) -> JobRecord:
+    def create(
+        self,
+        *,
+        name: str | None,
+        params: dict[str, Any],
+        stretch: dict[str, list[float]] | None = None,
+    ) -> JobRecord:
         """A new job in state ``created``, on disk before it is returned."""
         with self.lock:
             job_id = f"j_{secrets.token_hex(6)}"
             paths = self.paths(job_id)
             paths.root.mkdir()
-            record = JobRecord(id=job_id, name=name, params=params, created_at=time.time())
+            record = JobRecord(
+                id=job_id, name=name, params=params, stretch=stretch, created_at=time.time()
+            )
             return self._put(record)
 
     def get(self, job_id: str) -> JobRecord:
