@@ -8,7 +8,7 @@ import pytest
 
 from bgoptimizer.fit import fit_spline
 from bgoptimizer.params import FitParams
-from bgoptimizer.rejection import MAD_TO_SIGMA, reject_outliers, robust_sigma
+from bgoptimizer.rejection import MAD_TO_SIGMA, reject_outliers, relocate, robust_sigma
 
 
 def _noise(shape: tuple[int, ...], sigma: float = 0.01, seed: int = 0) -> np.ndarray:
@@ -23,7 +23,7 @@ def test_robust_sigma_ignores_outliers_and_unused_pixels() -> None:
     centre, sigma = robust_sigma(r, used)
     assert sigma[0] == pytest.approx(0.01, rel=0.1) and abs(centre[0]) < 0.002
     assert sigma[1] == 0.0 and centre[1] == 0.0
-    assert MAD_TO_SIGMA == pytest.approx(1 / 0.6745, rel=1e-3)
+    assert pytest.approx(1 / 0.6745, rel=1e-3) == MAD_TO_SIGMA
 
 
 def test_rejects_blocks_above_the_model_only_and_grows_them() -> None:
@@ -33,14 +33,12 @@ def test_rejects_blocks_above_the_model_only_and_grows_them() -> None:
     image[20:24, 5:9] -= 0.2  # far below: not an object, kept
     weight = np.ones_like(image)
     weight[0, 0] = 0.0
-    out, rejection = reject_outliers(image, weight, model, sigma_k=3.0, grow=1)
+    out, rejection = reject_outliers(image, weight, model, sigma_k=4.5, grow=1)
+    expected = np.zeros((30, 40), bool)
+    expected[9:15, 19:25] = True  # the object grown by one block on every side
     rejected = out[..., 0] == 0
-    assert rejected[9:15, 19:25].all()  # the object grown by one block on every side
-    assert not rejected[20:24, 5:9].any()
-    assert rejected.sum() < 36 + 10  # the 6x6 grown object, plus a few 3-sigma noise blocks
-    assert rejection.applied and rejection.rejected_fraction == pytest.approx(
-        (rejected.sum() - 1) / (30 * 40 - 1)
-    )
+    np.testing.assert_array_equal(rejected[1:], expected[1:])  # not the object below
+    assert rejection.applied and rejection.rejected_fraction == pytest.approx(36 / (30 * 40 - 1))
     assert all(s == pytest.approx(0.01, rel=0.15) for s in rejection.sigma)
     np.testing.assert_array_equal(out[~rejected], weight[~rejected])
     assert out.dtype == np.float32
@@ -54,12 +52,40 @@ def test_no_growth_and_one_channel_is_enough() -> None:
     assert (out[5, 5] == 0).all() and out[4, 5].all() and out[5, 6].all()
 
 
+def test_areas_touching_the_edge_or_missing_data_are_kept() -> None:
+    model = np.zeros((20, 30, 1), np.float32)
+    image = model + _noise(model.shape, 0.01, seed=2)
+    image[:, 25:] += 1.0  # a gradient rising beyond the right edge
+    image[:4, 10:13] = np.nan  # missing blocks ...
+    image[4:7, 10:13] += 1.0  # ... and a high area next to them
+    image[12:15, 10:13] += 1.0  # an object inside the frame
+    out, _ = reject_outliers(image, np.ones_like(image), model, sigma_k=5.0, grow=0)
+    rejected = out[..., 0] == 0
+    assert rejected[12:15, 10:13].all() and rejected.sum() == 9
+
+
+def test_relocate_moves_only_samples_on_rejected_blocks() -> None:
+    yy, xx = np.meshgrid(np.arange(10) / 20, np.arange(20) / 20, indexing="ij")
+    coords = np.stack([yy, xx], -1).astype(np.float32)
+    weight = np.ones((10, 20, 2), np.float32)
+    weight[2:8, 5:9] = 0.0  # a rejected object
+    weight[2:8, 5:9, 1] = 1.0  # kept in one channel: not rejected
+    weight[3:5, 10:19] = 0.0
+    centres = np.array([[0.2, 0.3], [0.15, 0.65], [0.45, 0.9]], np.float32)
+    out, moved = relocate(centres, coords, weight)
+    assert moved.tolist() == [False, True, False]
+    np.testing.assert_array_equal(out[[0, 2]], centres[[0, 2]])
+    assert out[1].tolist() == pytest.approx([0.1, 0.65])  # row 2: the nearest kept block
+    same, none = relocate(centres, coords, np.ones_like(weight))
+    assert not none.any() and same is centres
+
+
 def test_a_rejection_that_would_leave_almost_nothing_is_not_applied() -> None:
     model = np.zeros((20, 20, 1), np.float32)
     image = model + _noise(model.shape, 0.01)
-    image[1:, 1:] += 1.0  # nearly everything "above the model"
+    image[[4, 4, 15, 15], [4, 15, 4, 15]] += 1.0  # four objects, grown over the whole frame
     weight = np.ones_like(image)
-    out, rejection = reject_outliers(image, weight, model, sigma_k=3.0, grow=2)
+    out, rejection = reject_outliers(image, weight, model, sigma_k=5.0, grow=6)
     assert not rejection.applied and rejection.rejected_fraction > 0.9
     np.testing.assert_array_equal(out, weight)
 
@@ -82,16 +108,19 @@ def _absorbed(model: np.ndarray, truth: np.ndarray, blob: np.ndarray) -> float:
 
 
 def test_refits_keep_an_extended_object_out_of_the_model() -> None:
+    # An unsmoothed spline follows the object (~100 % absorbed); with refits, the stiff first
+    # pass leaves it in the residual, it is rejected, and the samples on it are moved off.
     image, weight, coords, truth, blob = _blob_problem()
     base = {"samples": 16, "epochs": 300, "learning_rate": 0.01, "regularisation": 0.0}
     single = FitParams.from_mapping({**base, "rejection_passes": 0})
-    refit = FitParams.from_mapping({**base, "rejection_passes": 2})
+    refit = FitParams.from_mapping({**base, "rejection_passes": 2, "first_regularisation": 0.3})
     one = fit_spline(image, weight, coords, single, execution="graph")
     three = fit_spline(image, weight, coords, refit, execution="graph")
-    assert _absorbed(three.evaluate(coords), truth, blob) < 0.5 * _absorbed(
-        one.evaluate(coords), truth, blob
-    )
+    absorbed_one = _absorbed(one.evaluate(coords), truth, blob)
+    absorbed_three = _absorbed(three.evaluate(coords), truth, blob)
+    assert absorbed_one > 0.8 and absorbed_three < 0.3
     assert len(three.rejections) == 2 and all(r["applied"] for r in three.rejections)
     assert 0.02 < three.rejections[-1]["rejected_fraction"] < 0.3
-    assert three.epochs_run == len(three.loss_history) > one.epochs_run * 0 + 3
+    assert three.epochs_run == len(three.loss_history) > one.epochs_run
     assert three.timings["passes"] == 3.0 and not one.rejections
+    assert one.regularisation == three.regularisation == 0.0

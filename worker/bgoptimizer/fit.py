@@ -7,6 +7,7 @@ most ~10 events a second, plus live previews) and checks for cancellation after 
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -38,13 +39,16 @@ from .fit_train import (
 from .numerics import NUMERICS
 from .params import FitParams
 from .progress import ProgressEvent, ProgressHooks, Stage
-from .rejection import Rejection, reject_outliers
+from .rejection import Rejection, reject_outliers, relocate
 from .spline import Spline, solve
 
 __all__ = ["FitResult", "fit_spline"]
 
 REPORT_INTERVAL = 0.1
 """Seconds between plain progress events."""
+
+REFIT_PATIENCE_SHARE = 0.5
+"""A warm-started refit waits this share of ``patience`` / ``lr_patience`` (halves its cost)."""
 
 
 @dataclass
@@ -300,8 +304,7 @@ def fit_spline(
         centres = initial_centres(coords, params.samples, params.initializer, rng)
         loss_weights = LossWeights.from_params(params)
         values = initial_values(image, weight, coords, centres, loss_quantile(loss_weights))
-        knobs = Knobs.build(loss_weights, params.regularisation, frame_bounds(coords))
-        problem = _Problem(image, coords, knobs, params, execution)
+        problem = _Problem(image, coords, loss_weights, frame_bounds(coords), params, execution)
         results, rejections = problem.run(weight, centres, values, rng, progress)
     result = _combine(results, rejections)
     result.device = describe_devices(device)
@@ -315,7 +318,8 @@ class _Problem:
 
     image: np.ndarray
     coords: np.ndarray
-    knobs: Knobs
+    loss_weights: LossWeights
+    bounds: np.ndarray
     params: FitParams
     execution: str
 
@@ -329,9 +333,12 @@ class _Problem:
     ) -> tuple[list[FitResult], list[Rejection]]:
         """The first pass, then ``rejection_passes`` refits, each warm-started from the
         previous pass's samples with the blocks far above its model rejected (the rejection
-        starts from ``weight`` every time, so a block rejected once can come back)."""
+        starts from ``weight`` every time, so a block rejected once can come back). When
+        refits follow, the first pass uses ``first_regularisation``: a stiffer spline that
+        leaves the objects in its residual for the rejection to find."""
         params = self.params
-        results = [self.fit(weight, centres, values, rng, progress)]
+        first = params.first_regularisation if params.rejection_passes else params.regularisation
+        results = [self.fit(weight, centres, values, rng, progress, first, refit=False)]
         rejections: list[Rejection] = []
         for _ in range(params.rejection_passes):
             previous = results[-1]
@@ -343,9 +350,25 @@ class _Problem:
                 grow=params.rejection_grow,
             )
             rejections.append(rejection)
+            centres, values = self._restart(previous, fit_weight)
             progress.next_pass()
-            results.append(self.fit(fit_weight, previous.centres, previous.values, rng, progress))
+            results.append(
+                self.fit(
+                    fit_weight, centres, values, rng, progress, params.regularisation, refit=True
+                )
+            )
         return results, rejections
+
+    def _restart(self, previous: FitResult, weight: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The previous pass's samples, those on rejected blocks moved to the nearest kept
+        block and started from the sky there (the loss's quantile of the kept blocks nearby)."""
+        centres, moved = relocate(previous.centres, self.coords, weight)
+        values = np.array(previous.values, copy=True)
+        if moved.any():
+            quantile = loss_quantile(LossWeights.from_params(self.params))
+            local = initial_values(self.image, weight, self.coords, centres, quantile, blend=False)
+            values[moved] = local[moved]
+        return centres, values
 
     def fit(
         self,
@@ -354,6 +377,9 @@ class _Problem:
         values: np.ndarray,
         rng: np.random.Generator,
         progress: _Progress,
+        regularisation: float,
+        *,
+        refit: bool,
     ) -> FitResult:
         """One pass from the given samples with the given weights (fresh Adam moments).
 
@@ -363,16 +389,35 @@ class _Problem:
         data, pixels = pixel_data(self.image, weight, self.coords, rng)
         plan = EpochPlan.build(data, pixels, self.params.order)
         state = initial_state(tf.constant(centres), tf.constant(values))
-        start_loss = _exact(plan, data, self.knobs, state)
+        knobs = Knobs.build(self.loss_weights, regularisation, self.bounds)
+        start_loss = _exact(plan, data, knobs, state)
         if not np.isfinite(start_loss):
             raise NumericalError("the starting spline gives a non-finite loss")
-        schedule = _Schedule(self.params, self.params.learning_rate, start_loss, state)
+        params = _refit_schedule(self.params) if refit else self.params
+        schedule = _Schedule(params, params.learning_rate, start_loss, state)
         init_time = time.perf_counter() - started
         epoch = epoch_function(plan, self.execution)
-        trainer = _Epochs(epoch, data, self.knobs, plan.steps)
+        trainer = _Epochs(epoch, data, knobs, plan.steps)
         result = _optimise(trainer, schedule, progress, rng, pixels)
         result.timings["init"] = init_time
         return result
+
+
+def _refit_schedule(params: FitParams) -> FitParams:
+    """A refit's schedule: it starts next to its optimum, so its waits are shorter.
+
+    Examples
+    --------
+    >>> p = _refit_schedule(FitParams())
+    >>> (p.patience, p.lr_patience)
+    (25, 10)
+    """
+    share = REFIT_PATIENCE_SHARE
+    return dataclasses.replace(
+        params,
+        patience=max(1, round(params.patience * share)),
+        lr_patience=max(1, round(params.lr_patience * share)),
+    )
 
 
 def _combine(results: list[FitResult], rejections: list[Rejection]) -> FitResult:
@@ -450,8 +495,9 @@ def _optimise(
     optimise = time.perf_counter() - started
     steady = max(len(history) - 1, 0) * trainer.steps
     best = schedule.best
-    spline = solve(best.centres, best.values, params.order, params.regularisation)
-    result = FitResult._from_spline(spline, best.values, params.regularisation)
+    regularisation = float(trainer.knobs.regularisation)
+    spline = solve(best.centres, best.values, params.order, regularisation)
+    result = FitResult._from_spline(spline, best.values, regularisation)
     result.loss_history = history
     result.epochs_run = len(history)
     result.best_epoch = schedule.best_epoch

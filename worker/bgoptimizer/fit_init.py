@@ -24,6 +24,7 @@ __all__ = [
     "initial_centres",
     "initial_values",
     "loss_quantile",
+    "nearest_pixels",
     "pixel_data",
 ]
 
@@ -163,12 +164,31 @@ def loss_quantile(weights: LossWeights) -> float:
     return 0.5 if total <= 0 else weights.error / total
 
 
+def nearest_pixels(coords: np.ndarray, centres: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Row and column of the working pixel nearest each ``(y, x)`` centre (a regular grid).
+
+    Examples
+    --------
+    >>> yy, xx = np.meshgrid(np.arange(2) / 3, np.arange(3) / 3, indexing="ij")
+    >>> rows, cols = nearest_pixels(np.stack([yy, xx], -1), np.array([[0.3, 0.6], [9, -1]]))
+    >>> rows.tolist(), cols.tolist()
+    ([1, 1], [2, 0])
+    """
+    low, high = _extent(coords)
+    h, w = coords.shape[:2]
+    step = np.where([h > 1, w > 1], (high - low) / np.maximum([h - 1, w - 1], 1), 1.0)
+    index = np.rint((np.asarray(centres, np.float64) - low) / step).astype(int)
+    return np.clip(index[:, 0], 0, h - 1), np.clip(index[:, 1], 0, w - 1)
+
+
 def initial_values(
     image: np.ndarray,
     weight: np.ndarray,
     coords: np.ndarray,
     centres: np.ndarray,
     quantile: float = 0.5,
+    *,
+    blend: bool = True,
 ) -> np.ndarray:
     """(N, C) starting values: the sky near each sample, blended with the median by weight.
 
@@ -177,7 +197,8 @@ def initial_values(
     otherwise start the spline hundreds of Adam steps away from the sky. Then
     ``value = w · local + (1 − w) · median`` per channel, w the window's mean weight and the
     median taken over all weighted pixels, so a sample over a masked or missing area starts
-    at the median sky.
+    at the median sky. With ``blend=False`` the window's weighted pixels alone give the
+    value (the median only where the window has none).
     """
     clean_image, clean_weight = _clean(image, weight)
     used = clean_weight > 0
@@ -187,12 +208,8 @@ def initial_values(
             for c in range(image.shape[2])
         ]
     )
-    low, high = _extent(coords)
     h, w = image.shape[:2]
-    step = np.where([h > 1, w > 1], (high - low) / np.maximum([h - 1, w - 1], 1), 1.0)
-    index = np.rint((centres - low) / step).astype(int)
-    rows = np.clip(index[:, 0], 0, h - 1)
-    cols = np.clip(index[:, 1], 0, w - 1)
+    rows, cols = nearest_pixels(coords, centres)
     half = max(1, round(0.25 * math.sqrt(h * w / len(centres))))
     out = np.empty((len(centres), image.shape[2]))
     for i, (r, c) in enumerate(zip(rows, cols, strict=True)):
@@ -201,6 +218,6 @@ def initial_values(
         for ch in range(image.shape[2]):
             mask = ok[..., ch]
             local = np.quantile(pix[..., ch][mask], quantile) if mask.any() else medians[ch]
-            share = float(wgt[..., ch].mean())
+            share = float(wgt[..., ch].mean()) if blend else float(mask.any())
             out[i, ch] = share * local + (1 - share) * medians[ch]
     return out.astype(NUMERICS.dtype.as_numpy_dtype)

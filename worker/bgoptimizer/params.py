@@ -77,12 +77,14 @@ class FitParams:
                                  maximum=1000.0)
     negative_weight: float = _p(1.0, "weight of the negative-model term (times alpha)",
                                 minimum=0.0, maximum=1000.0)
-    regularisation: float = _p(0.3, "smoothing added to the spline system's diagonal",
+    regularisation: float = _p(0.1, "smoothing added to the spline system's diagonal",
                                minimum=0.0, maximum=1000.0)
     rejection_passes: int = _p(2, "refits with blocks far above the model rejected (0: none)",
                                minimum=0, maximum=10)
     rejection_sigma: float = _p(3.0, "blocks this many robust sigma above the model are rejected",
                                 minimum=0.5, maximum=100.0)
+    first_regularisation: float = _p(0.3, "smoothing of the first pass when refits follow",
+                                     minimum=0.0, maximum=1000.0)
     rejection_grow: int = _p(1, "blocks by which each rejected area is grown", minimum=0,
                              maximum=32)
     patience: int = _p(50, "epochs without improvement before stopping early", minimum=1,

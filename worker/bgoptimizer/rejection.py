@@ -4,8 +4,9 @@ After a pass of the fit, blocks that stand well above the model (a galaxy, a neb
 halo the block median kept) are given weight 0 and the fit is run again from the previous
 pass's samples, as DBE/ABE users reject samples on objects. The noise scale is robust (the
 MAD of the residuals over the weighted blocks, per channel), the test one-sided (only blocks
-*above* the model are objects), and each rejected area is grown by a few blocks so that the
-objects' faint wings go too.
+*above* the model are objects), areas that touch the frame's edge are kept (there, above the
+model is a gradient rising beyond the frame that the previous pass fell short of), and each
+rejected area is grown by a few blocks so that the objects' faint wings go too.
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage
 
-__all__ = ["MAD_TO_SIGMA", "MIN_KEPT", "Rejection", "reject_outliers", "robust_sigma"]
+from .fit_init import nearest_pixels
+
+__all__ = ["MAD_TO_SIGMA", "MIN_KEPT", "Rejection", "reject_outliers", "relocate", "robust_sigma"]
 
 MAD_TO_SIGMA = 1.4826
 """Median absolute deviation → standard deviation for Gaussian noise."""
@@ -106,7 +109,7 @@ def reject_outliers(
     centre, sigma = robust_sigma(residual, used)
     with np.errstate(invalid="ignore"):
         high = (residual - centre > sigma_k * np.maximum(sigma, 1e-12)) & used
-    rejected = high.any(axis=2)
+    rejected = _off_edge(high.any(axis=2), ~np.isfinite(image).all(axis=2))
     if grow > 0 and rejected.any():
         rejected = ndimage.binary_dilation(rejected, np.ones((3, 3), bool), iterations=grow)
     weighted = used.any(axis=2)
@@ -116,3 +119,54 @@ def reject_outliers(
     applied = count - lost >= MIN_KEPT * count
     out = np.where(rejected[..., None], 0.0, weight) if applied else weight
     return out.astype(np.float32), Rejection(tuple(map(float, sigma)), fraction, applied)
+
+
+def _off_edge(rejected: np.ndarray, no_data: np.ndarray) -> np.ndarray:
+    """``rejected`` without its connected areas that touch the frame's edge or missing data.
+
+    Above the model at the edge of the frame is what a gradient rising beyond the frame (a
+    light dome, a horizon glow) looks like when the previous pass fell short of it; rejecting
+    it would leave the refit to extrapolate there. Objects are taken to lie inside the frame.
+    """
+    edge = no_data.copy()
+    edge[[0, -1], :] = True
+    edge[:, [0, -1]] = True
+    square = np.ones((3, 3), bool)
+    labels, _ = ndimage.label(rejected, square)
+    touching = np.unique(labels[ndimage.binary_dilation(edge, square) & rejected])
+    return rejected & ~np.isin(labels, touching[touching > 0])
+
+
+def relocate(
+    centres: np.ndarray, coords: np.ndarray, weight: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Samples moved off blocks without weight onto the nearest weighted block.
+
+    A sample left inside a rejected object would keep the object's level: nothing in the loss
+    pulls it down any more. Moving it to the object's edge (where a DBE user would put it)
+    lets the refit set it from the sky around the object.
+
+    Parameters
+    ----------
+    centres
+        (N, 2) normalised ``(y, x)`` sample positions.
+    coords
+        (h, w, 2) working pixel centres.
+    weight
+        (h, w, C) weights after rejection.
+
+    Returns
+    -------
+    numpy.ndarray, numpy.ndarray
+        (N, 2) positions (moved ones on a working pixel's centre) and the (N,) bool of the
+        samples that moved.
+    """
+    keep = (weight > 0).any(axis=2)
+    rows, cols = nearest_pixels(coords, centres)
+    moved = ~keep[rows, cols]
+    if not moved.any() or not keep.any():
+        return centres, np.zeros(len(centres), bool)
+    near = ndimage.distance_transform_edt(~keep, return_distances=False, return_indices=True)
+    out = np.array(centres, copy=True)
+    out[moved] = coords[near[0][rows[moved], cols[moved]], near[1][rows[moved], cols[moved]]]
+    return out, moved

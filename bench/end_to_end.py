@@ -1,0 +1,68 @@
+"""End-to-end cost of ``bgoptimizer fit`` on a large synthetic sky: read → fit → model → write.
+
+Renders a sky (default 6000x4000 RGB) with :mod:`bgoptimizer.synthetic`, writes it as XISF,
+then runs the real CLI in a child process and reports its wall time, its peak resident
+memory, the per-stage timings from its report and the residual against the known truth.
+Prints JSON. Example::
+
+    .venv/bin/python bench/end_to_end.py --size 6000x4000 --channels 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bgoptimizer.io import read_image, write_image
+from bgoptimizer.io.image import ImageData
+from bgoptimizer.synthetic import make_sky, score_model
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", default="6000x4000", help="WIDTHxHEIGHT")
+    parser.add_argument("--channels", type=int, default=3, choices=(1, 3))
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("fit_args", nargs="*", help="extra `bgoptimizer fit` options")
+    args = parser.parse_args()
+    width, height = (int(v) for v in args.size.lower().split("x"))
+
+    sky = make_sky(height, width, channels=args.channels, seed=args.seed)
+    with tempfile.TemporaryDirectory() as tmp:
+        src = Path(tmp) / "sky.xisf"
+        write_image(src, ImageData(sky.image, color_space="RGB" if args.channels == 3 else "Gray"))
+        cli = Path(sys.executable).with_name("bgoptimizer")
+        command = [str(cli), "fit", str(src), "-o", tmp, "--quiet", *args.fit_args]
+        start = time.perf_counter()
+        subprocess.run(command, check=True)
+        wall = time.perf_counter() - start
+        peak_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        report = json.loads((Path(tmp) / "sky_report.json").read_text())
+        model = read_image(Path(tmp) / "sky_background.xisf").pixels
+        score = score_model(sky, model)
+    print(
+        json.dumps(
+            {
+                "size": f"{width}x{height}",
+                "channels": args.channels,
+                "cpus": os.cpu_count(),
+                "wall_s": round(wall, 2),
+                "peak_rss_mib": round(peak_mib, 1),
+                "stage_timings_s": report.get("timings"),
+                "device": report.get("device"),
+                "score": {k: round(v, 3) for k, v in score.items()},
+            },
+            indent=2,
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
