@@ -66,16 +66,14 @@ def test_truncated_real_file_is_refused(server: Server, real_data: Path) -> None
     assert r.status_code == 422 and r.json()["error"]["code"] == "bad_xisf", r.text
 
 
-def test_bomb_with_consistent_header_fails_its_job_not_the_worker(server: Server) -> None:
-    """The header cannot tell; the engine's reader stops at the declared size."""
+def test_bomb_with_consistent_header_is_refused_at_upload(server: Server) -> None:
+    """The header cannot tell; decoding the compressed block once (bounded) does."""
     job = server.create(TINY)
     r = server.client.put(f"/v1/jobs/{job['id']}/image", content=_bomb(64 * 48 * 4))
-    if r.status_code != 200:  # refused up front is fine too
-        assert r.json()["error"]["code"] == "bad_xisf", r.text
-        return
-    assert server.client.post(f"/v1/jobs/{job['id']}/start").status_code == 202
-    status = server.wait(job["id"])
-    assert status["state"] == "failed" and status["error"]["code"] == "bad_xisf", status
+    assert r.status_code == 422, r.text
+    assert r.json()["error"]["code"] == "bad_xisf"
+    assert "inflates beyond its declared size" in r.json()["error"]["message"]
+    assert not list((server.data_dir / "jobs" / job["id"]).glob(".part-*"))
     assert server.client.get("/v1/health").json()["status"] == "ok"
 
 

@@ -37,10 +37,17 @@ async def _spool(chunks: AsyncIterator[bytes], part: Path, limit: int) -> int:
 
 
 def _describe(path: Path, size: int) -> dict[str, Any]:
-    """``{bytes, width, height, channels, sample_format}`` of the file's first image."""
-    from ..io import probe
+    """``{bytes, width, height, channels, sample_format}`` of the file's first image.
 
-    info = probe(path)[0]
+    The header is checked for every upload; a compressed image is also decoded once (bounded
+    by its declared size), since only that shows a block that inflates past what it claims.
+    Uncompressed blocks need no decoding: their size is checked against the geometry.
+    """
+    from ..io import probe, read_image
+
+    info = probe(path, verify=True)[0]
+    if info.compression is not None:
+        read_image(path)
     return {
         "bytes": size,
         "width": int(info.width),
