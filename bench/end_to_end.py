@@ -56,6 +56,7 @@ def main() -> None:
                 "wall_s": round(wall, 2),
                 "peak_rss_mib": round(peak_mib, 1),
                 "stage_timings_s": report.get("timings"),
+                "fit": {k: report["fit"][k] for k in ("epochs_run", "timings", "rejections")},
                 "device": report.get("device"),
                 "score": {k: round(v, 3) for k, v in score.items()},
             },
