@@ -77,6 +77,15 @@ def test_bomb_with_consistent_header_is_refused_at_upload(server: Server) -> Non
     assert server.client.get("/v1/health").json()["status"] == "ok"
 
 
+def test_checksum_mismatch_is_refused_at_upload(server: Server, real_data: Path) -> None:
+    raw = bytearray((real_data / "xisf/pixinsight/xisfsharp_400x300-u16-sha1.xisf").read_bytes())
+    raw[4096 + 1000] ^= 0xFF  # inside the pixel block (attachment:4096:240000)
+    job = server.create(TINY)
+    r = server.client.put(f"/v1/jobs/{job['id']}/image", content=bytes(raw))
+    assert r.status_code == 422, r.text
+    assert "checksum mismatch" in r.json()["error"]["message"]
+
+
 def test_chunked_upload_is_cut_at_the_limit(server: Server) -> None:
     job = server.create(TINY)
 

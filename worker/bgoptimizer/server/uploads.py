@@ -45,9 +45,11 @@ def _describe(path: Path, size: int) -> dict[str, Any]:
     """
     from ..io import probe, read_image
 
-    info = probe(path, verify=True)[0]
+    info = probe(path)[0]
     if info.compression is not None:
-        read_image(path)
+        read_image(path)  # bounded decode; verifies the checksum too
+    elif info.checksum is not None:
+        probe(path, verify=True)
     return {
         "bytes": size,
         "width": int(info.width),
