@@ -1,8 +1,9 @@
 """End-to-end cost of ``bgoptimizer fit`` on a large synthetic sky: read → fit → model → write.
 
 Renders a sky (default 6000x4000 RGB) with :mod:`bgoptimizer.synthetic`, writes it as XISF,
-then runs the real CLI in a child process and reports its wall time, its peak resident
-memory, the per-stage timings from its report and the residual against the known truth.
+then runs the real CLI in a child process and reports its wall time, its own peak resident
+memory (``VmHWM`` read by the child at exit, see ``peak_memory.py``), the per-stage timings
+from its report and the residual against the known truth.
 Prints JSON. Example::
 
     .venv/bin/python bench/end_to_end.py --size 6000x4000 --channels 3
@@ -13,7 +14,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -23,6 +23,17 @@ from pathlib import Path
 from bgoptimizer.io import read_image, write_image
 from bgoptimizer.io.image import ImageData
 from bgoptimizer.synthetic import make_sky, score_model
+
+CHILD = """
+import atexit, sys
+sys.path.insert(0, sys.argv.pop(1))
+from peak_memory import peak_rss_mib
+from bgoptimizer.cli.main import main
+out = sys.argv.pop(1)
+atexit.register(lambda: open(out, "w").write(str(peak_rss_mib())))
+sys.exit(main(sys.argv[1:]))
+"""
+"""Runs ``bgoptimizer`` and writes its peak memory to a file when it exits."""
 
 
 def main() -> None:
@@ -38,12 +49,14 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         src = Path(tmp) / "sky.xisf"
         write_image(src, ImageData(sky.image, color_space="RGB" if args.channels == 3 else "Gray"))
-        cli = Path(sys.executable).with_name("bgoptimizer")
-        command = [str(cli), "fit", str(src), "-o", tmp, "--quiet", *args.fit_args]
+        peak_file = Path(tmp) / "peak_mib"
+        here = str(Path(__file__).parent)
+        fit = ["fit", str(src), "-o", tmp, "--quiet", *args.fit_args]
+        command = [sys.executable, "-c", CHILD, here, str(peak_file), *fit]
         start = time.perf_counter()
         subprocess.run(command, check=True)
         wall = time.perf_counter() - start
-        peak_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        peak_mib = float(peak_file.read_text())
         report = json.loads((Path(tmp) / "sky_report.json").read_text())
         model = read_image(Path(tmp) / "sky_background.xisf").pixels
         score = score_model(sky, model)

@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import subprocess
 import sys
 import time
 from typing import Any
 
 import numpy as np
+
+from peak_memory import peak_rss_mib
 
 FACTOR = 8
 
@@ -89,7 +90,7 @@ def full_batch_step_ms(image, coords, samples: int) -> float:
 
 
 def _peak_rss_mb() -> float:
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    return round(peak_rss_mib(), 1)
 
 
 def run_case(height: int, width: int, channels: int, samples: int) -> dict[str, Any]:

@@ -63,3 +63,22 @@ def test_errors():
         correct(image, model[:5], missing, "subtract")
     with pytest.raises(ParameterError, match=r"no valid pixels"):
         correct(image, model, np.ones_like(missing), "subtract")
+
+
+@pytest.mark.parametrize("method", ["subtract", "divide"])
+def test_reusing_the_model_buffer_gives_the_same_result_across_row_bands(method):
+    """Taller than one row band; the reused model becomes the background output."""
+    rng = np.random.default_rng(5)
+    image = (0.2 + 0.3 * rng.random((900, 400, 3))).astype(np.float32)
+    model = (0.1 + 0.9 * rng.random((900, 400, 3)) - 0.05).astype(np.float32)
+    missing = rng.random((900, 400)) < 0.01
+    fresh = correct(image, model.copy(), missing, method)
+    reused_model = model.copy()
+    reused = correct(image, reused_model, missing, method, reuse_model=True)
+    assert reused.background is reused_model
+    np.testing.assert_array_equal(reused.background, fresh.background)
+    np.testing.assert_array_equal(reused.corrected, fresh.corrected)
+    assert reused.clipped == fresh.clipped and reused.model_median == fresh.model_median
+    assert fresh.clipped["background_low"] == list(
+        np.count_nonzero((model < 0) & ~missing[..., None], axis=(0, 1))
+    )

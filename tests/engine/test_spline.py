@@ -132,3 +132,12 @@ def test_evaluate_full_is_chunk_independent_and_on_pixel_centres() -> None:
     coords = np.stack([rows + 0.5, cols + 0.5], -1) / 74
     np.testing.assert_allclose(whole, evaluate_points(result.spline(), coords), atol=1e-5)
     np.testing.assert_allclose(whole[3, 5], result.evaluate(coords[3, 5]), atol=1e-5)
+    seen = []
+
+    def square(block: np.ndarray) -> np.ndarray:
+        seen.append(block.shape[0])
+        return block**2
+
+    mapped = evaluate_full(result, 37, 74, chunk_pixels=5 * 74 + 3, transform=square)
+    np.testing.assert_array_equal(mapped, whole**2)
+    assert seen == [5] * 7 + [2]  # each chunk once, the padded tail trimmed first

@@ -21,6 +21,11 @@ __all__ = ["MODEL_FLOOR", "Correction", "correct"]
 MODEL_FLOOR = 1e-6
 """``divide`` uses ``max(model, MODEL_FLOOR)``; the report counts the floored values."""
 
+_BAND_PIXELS = 1 << 18
+"""Pixels per row band: keeps every temporary of the correction a few MB."""
+
+_COUNTS = ("corrected_low", "corrected_high", "background_low", "background_high", "model_floored")
+
 
 @dataclass(frozen=True)
 class Correction:
@@ -45,20 +50,30 @@ class Correction:
 
 
 def correct(
-    image: np.ndarray, model: np.ndarray, missing: np.ndarray, method: str = "subtract"
+    image: np.ndarray,
+    model: np.ndarray,
+    missing: np.ndarray,
+    method: str = "subtract",
+    *,
+    reuse_model: bool = False,
 ) -> Correction:
     """Apply the linear background ``model`` to ``image``; both (H, W, C), float32.
+
+    Works in row bands, so besides the two outputs only band-sized temporaries exist.
 
     Parameters
     ----------
     image
         The linear input (not modified).
     model
-        The linear background model at every pixel (not modified).
+        The linear background model at every pixel.
     missing
         (H, W) bool; these pixels are 0 in both outputs and left out of the median.
     method
         ``"subtract"`` or ``"divide"``.
+    reuse_model
+        Turn ``model`` itself into the background output (clipped in place) instead of
+        allocating another image-sized array: what the pipeline does at full resolution.
 
     Examples
     --------
@@ -74,34 +89,33 @@ def correct(
     valid = ~missing
     if not valid.any():
         raise ParameterError("the image has no valid pixels to correct")
-    background = np.empty(image.shape, np.float32)
+    height, width, channels = image.shape
+    medians = np.array(
+        [quantiles(model[..., c][valid], (0.5,))[0] for c in range(channels)], np.float32
+    )
+    background = model if reuse_model else np.empty(image.shape, np.float32)
     corrected = np.empty(image.shape, np.float32)
-    medians: list[float] = []
-    counts: dict[str, list[int]] = {
-        k: []
-        for k in (
-            "corrected_low",
-            "corrected_high",
-            "background_low",
-            "background_high",
-            "model_floored",
-        )
-    }
-    for c in range(image.shape[2]):
-        m = model[..., c]
-        med = np.float32(quantiles(m[valid], (0.5,))[0])
-        medians.append(float(med))
-        x = np.where(valid, image[..., c], 0).astype(np.float32)
+    counts = {name: np.zeros(channels, np.int64) for name in _COUNTS}
+    step = max(1, _BAND_PIXELS // width)
+    for r0 in range(0, height, step):
+        rows = slice(r0, r0 + step)
+        ok = valid[rows][..., None]
+        m = model[rows].astype(np.float32)  # a copy: the model may be overwritten below
+        x = np.where(ok, image[rows], np.float32(0))
         if method == "subtract":
-            out = x - m + med
-            floored = 0
+            out = x - m + medians
         else:
             low = m < MODEL_FLOOR
-            floored = int(np.count_nonzero(low & valid))
-            out = x / np.where(low, np.float32(MODEL_FLOOR), m) * med
+            counts["model_floored"] += _count(low, ok)
+            out = x / np.where(low, np.float32(MODEL_FLOOR), m) * medians
         for name, arr, dst in (("corrected", out, corrected), ("background", m, background)):
-            counts[f"{name}_low"].append(int(np.count_nonzero((arr < 0) & valid)))
-            counts[f"{name}_high"].append(int(np.count_nonzero((arr > 1) & valid)))
-            dst[..., c] = np.where(valid, np.clip(arr, 0.0, 1.0), 0.0)
-        counts["model_floored"].append(floored)
-    return Correction(background, corrected, method, tuple(medians), counts)
+            counts[f"{name}_low"] += _count(arr < 0, ok)
+            counts[f"{name}_high"] += _count(arr > 1, ok)
+            dst[rows] = np.where(ok, np.clip(arr, 0.0, 1.0), np.float32(0))
+    clipped = {name: [int(v) for v in counts[name]] for name in _COUNTS}
+    return Correction(background, corrected, method, tuple(float(v) for v in medians), clipped)
+
+
+def _count(flags: np.ndarray, ok: np.ndarray) -> np.ndarray:
+    """Per-channel number of valid pixels where ``flags`` holds."""
+    return np.count_nonzero(flags & ok, axis=(0, 1))

@@ -6,6 +6,7 @@ through one compiled function of fixed shape (the last chunk is padded), so noth
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -82,6 +83,7 @@ def evaluate_full(
     *,
     chunk_pixels: int | None = None,
     device: str = "auto",
+    transform: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> np.ndarray:
     """The model at every full-resolution pixel centre, in bounded memory.
 
@@ -98,11 +100,14 @@ def evaluate_full(
         Pixels per chunk (rounded to whole rows); from the memory budget when omitted.
     device
         ``auto``, ``cpu`` or ``gpu``.
+    transform
+        Applied to each (rows, W, C) chunk before it is stored (the pipeline un-stretches
+        here, so no second full-size array is needed).
 
     Returns
     -------
     np.ndarray
-        (H, W, C) float32 stretched model.
+        (H, W, C) float32 model (stretched, unless ``transform`` maps it back).
 
     Raises
     ------
@@ -125,5 +130,6 @@ def evaluate_full(
     with tf.device(resolve_device(device)):
         for first in range(0, height, rows):
             block = _evaluate_rows(spline, tf.constant(first), rows, width, scale).numpy()
-            out[first : first + rows] = block[: height - first]
+            block = block[: height - first]
+            out[first : first + rows] = block if transform is None else transform(block)
     return out

@@ -228,9 +228,8 @@ def _run(
         device=device,
     )
     progress.stage(Stage.EVALUATING, f"evaluating the model at {width}x{height}")
-    model = evaluate_full(fit, height, width, device=device)
-    model = sp.inverse(model)
-    result = correct(pixels, model, missing, params.correction)
+    model = evaluate_full(fit, height, width, device=device, transform=sp.inverse)
+    result = correct(pixels, model, missing, params.correction, reuse_model=True)
     del model
     preview = make_preview(fit.evaluate(work.coords))
     progress.finish(Stage.EVALUATING, "model ready", preview=preview)

@@ -1,0 +1,17 @@
+"""Peak resident memory of the current process, from ``VmHWM`` in ``/proc/self/status``.
+
+Not ``getrusage().ru_maxrss``: Linux carries the parent's high-water mark into a child
+started with vfork/exec (what :mod:`subprocess` does), so a benchmark that spawns its subject
+from a process holding a large image would report the parent's peak, not the child's.
+"""
+
+from __future__ import annotations
+
+
+def peak_rss_mib() -> float:
+    """High-water resident set size of this process (its own address space only), MiB."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmHWM in /proc/self/status (Linux only)")
