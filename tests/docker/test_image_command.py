@@ -43,9 +43,11 @@ def _image_env(data_dir: Path, **extra: str) -> dict[str, str]:
     assert {"BGOPT_PORT", "BGOPT_DATA_DIR"} <= set(env) and "PATH" not in env
     home = data_dir.parent / "home"
     home.mkdir(exist_ok=True)
+    assert env["BGOPT_XLA_CACHE"].startswith(env["BGOPT_DATA_DIR"] + "/")  # in the volume
     env |= {
         "BGOPT_PORT": str(_free_port()),
         "BGOPT_DATA_DIR": str(data_dir),
+        "BGOPT_XLA_CACHE": str(data_dir / "xla-cache"),
         "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
         "HOME": str(home),
     }

@@ -15,6 +15,7 @@ import tensorflow as tf
 from .devices import resolve_device
 from .numerics import NUMERICS
 from .spline import Spline, evaluate
+from .xla_cache import recovering
 
 if TYPE_CHECKING:
     from .fit import FitResult
@@ -39,7 +40,6 @@ def chunk_size(samples: int, budget: int = TEMP_BUDGET_BYTES) -> int:
     return max(1024, budget // per_point)
 
 
-@tf.function(jit_compile=True, reduce_retracing=True)
 def _evaluate_rows(
     spline: Spline, first_row: tf.Tensor, rows: int, width: int, scale: tf.Tensor
 ) -> tf.Tensor:
@@ -50,6 +50,11 @@ def _evaluate_rows(
     yy, xx = tf.meshgrid(y, x, indexing="ij")
     points = tf.stack([tf.reshape(yy, [-1]), tf.reshape(xx, [-1])], axis=1)
     return tf.reshape(evaluate(spline, points), (rows, width, -1))
+
+
+_compiled_rows = recovering(
+    lambda: tf.function(_evaluate_rows, jit_compile=True, reduce_retracing=True)
+)
 
 
 def evaluate_points(spline: Spline, points: np.ndarray, chunk: int | None = None) -> np.ndarray:
@@ -129,7 +134,7 @@ def evaluate_full(
     scale = tf.constant(float(max(height, width)), spline.centres.dtype)
     with tf.device(resolve_device(device)):
         for first in range(0, height, rows):
-            block = _evaluate_rows(spline, tf.constant(first), rows, width, scale).numpy()
+            block = _compiled_rows(spline, tf.constant(first), rows, width, scale).numpy()
             block = block[: height - first]
             out[first : first + rows] = block if transform is None else transform(block)
     return out

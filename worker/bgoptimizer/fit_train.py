@@ -20,6 +20,7 @@ import tensorflow as tf
 from .fit_loss import LossWeights, pixel_loss
 from .numerics import NUMERICS
 from .spline import evaluate, solve
+from .xla_cache import recovering
 
 __all__ = [
     "EXECUTIONS",
@@ -227,4 +228,6 @@ def epoch_function(plan: EpochPlan, execution: str = "xla") -> EpochFunction:
     epoch = functools.partial(run_epoch, plan)
     if execution == "eager":
         return epoch
-    return tf.function(epoch, jit_compile=execution == "xla", autograph=False)
+    if execution == "graph":
+        return tf.function(epoch, autograph=False)
+    return recovering(lambda: tf.function(epoch, jit_compile=True, autograph=False))
