@@ -122,5 +122,6 @@ def test_refits_keep_an_extended_object_out_of_the_model() -> None:
     assert len(three.rejections) == 2 and all(r["applied"] for r in three.rejections)
     assert 0.02 < three.rejections[-1]["rejected_fraction"] < 0.3
     assert three.epochs_run == len(three.loss_history) > one.epochs_run
+    assert 0 < three.best_epoch <= three.epochs_run  # counted through all passes
     assert three.timings["passes"] == 3.0 and not one.rejections
     assert one.regularisation == three.regularisation == 0.0

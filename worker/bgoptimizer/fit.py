@@ -424,12 +424,14 @@ def _combine(results: list[FitResult], rejections: list[Rejection]) -> FitResult
     """The last pass's spline with every pass's epochs, losses and times.
 
     ``loss_history`` runs through all passes (each pass's losses use its own weights) and
-    ``best_epoch`` indexes it; ``best_loss``, ``stopped_early`` and ``final_lr`` are the last
-    pass's.
+    ``best_epoch`` counts through them too: the epochs of the earlier passes plus the last
+    pass's best epoch (so ``best_epoch`` equal to the earlier passes' epochs means the last
+    pass kept its starting state); ``best_loss``, ``stopped_early`` and ``final_lr`` are the
+    last pass's.
     """
     last = results[-1]
     before = sum(r.epochs_run for r in results[:-1])
-    last.best_epoch = before + last.best_epoch if last.best_epoch else 0
+    last.best_epoch = before + last.best_epoch
     last.loss_history = [loss for r in results for loss in r.loss_history]
     last.epochs_run = len(last.loss_history)
     timings = {key: sum(r.timings.get(key, 0.0) for r in results) for key in ("init", "optimise")}
