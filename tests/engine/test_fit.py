@@ -227,3 +227,31 @@ def test_eager_and_compiled_agree(compiled_problem, execution: str) -> None:
     np.testing.assert_allclose(compiled.values, eager.values, atol=5e-4)
     np.testing.assert_allclose(compiled.loss_history, eager.loss_history, rtol=1e-3)
     assert compiled.timings["per_step_ms"] > 0 and compiled.device == "CPU"
+
+
+def test_a_non_finite_loss_ends_the_fit_on_the_best_finite_state(monkeypatch) -> None:
+    """The real epoch function, with its loss turned to NaN from the 6th epoch on (what a
+    diverging step gives): the fit stops there and returns the best state before it."""
+    from bgoptimizer import fit as fit_module
+
+    real = fit_module.epoch_function
+    calls = []
+
+    def diverging(*args, **kwargs):
+        epoch = real(*args, **kwargs)
+
+        def run(*a):
+            state, loss = epoch(*a)
+            calls.append(float(loss))
+            return state, loss if len(calls) < 6 else tf.constant(np.nan, loss.dtype)
+
+        return run
+
+    monkeypatch.setattr(fit_module, "epoch_function", diverging)
+    coords = _coords(12, 18)
+    image = _gradient(coords)
+    fit = fit_spline(image, np.ones_like(image), coords, _params(epochs=50), execution="graph")
+    assert fit.epochs_run == 5 and fit.stopped_early and len(calls) == 6
+    assert np.all(np.isfinite(fit.loss_history)) and np.all(np.isfinite(fit.values))
+    assert fit.best_loss == min(calls[:5]) and fit.best_epoch == 1 + int(np.argmin(calls[:5]))
+    assert np.isfinite(fit.evaluate(coords)).all()
