@@ -160,8 +160,11 @@ def evaluate(spline: Spline, points: tf.Tensor) -> tf.Tensor:
 
     Holds an (M, N) temporary: callers with many points go through
     :func:`bgoptimizer.evaluate.evaluate_points` or :func:`bgoptimizer.evaluate.evaluate_full`,
-    which chunk.
+    which chunk. The radial sum is a broadcast product reduced over N rather than a matmul:
+    with C = 3 columns XLA's CPU dot (and its gradient) is slower than the fused
+    multiply-reduce, which made an RGB step ~1.5× dearer than it needs to be.
     """
     points = tf.convert_to_tensor(points, dtype=spline.centres.dtype)
     radial = phi(squared_distances(points, spline.centres), spline.order)
-    return tf.matmul(radial, spline.weights) + tf.matmul(_poly_basis(points), spline.poly)
+    weighted = tf.reduce_sum(radial[:, :, None] * spline.weights[None], axis=1)
+    return weighted + tf.matmul(_poly_basis(points), spline.poly)
