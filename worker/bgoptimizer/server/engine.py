@@ -9,6 +9,9 @@ prints cannot corrupt the protocol. End of stdin means the API process is gone: 
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import gc
 import json
 import logging
 import os
@@ -25,7 +28,7 @@ from ..exceptions import BgoptError
 from ..progress import ProgressEvent, ProgressHooks, Stage
 from .layout import BACKGROUND_FILE, CORRECTED_FILE, IMAGE_FILE, MASK_FILE, REPORT_FILE
 
-__all__ = ["main"]
+__all__ = ["main", "release_memory"]
 
 log = logging.getLogger("bgoptimizer.engine")
 
@@ -133,6 +136,18 @@ def _run(task: dict[str, Any], channel: _Channel, cancel: threading.Event) -> No
         channel.send("done", job=job)
 
 
+def release_memory() -> None:
+    """Hand the heap pages freed by the last job back to the system.
+
+    glibc keeps freed pages of its arenas mapped: after a 3000×2000 RGB job the engine held
+    ~130 MB it no longer used, until the next job. ``malloc_trim`` returns them (a no-op
+    where the C library is not glibc).
+    """
+    gc.collect()
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
 def _read_requests(tasks: queue.Queue[dict[str, Any]], cancel: threading.Event) -> None:
     current: dict[str, str] = {}
     for line in sys.stdin:
@@ -160,6 +175,7 @@ def main() -> None:
     channel.send("hello", pid=os.getpid(), **_hello())
     while True:
         _run(tasks.get(), channel, cancel)
+        release_memory()
 
 
 if __name__ == "__main__":
