@@ -2,6 +2,9 @@
 
 Attached blocks are streamed from the file straight into the destination buffer; compressed
 ones are inflated sub-block by sub-block into a buffer of the declared size, never beyond it.
+The checksum of an attached block is computed on a second thread that reads the same bytes
+with ``pread`` (from the page cache the decoder has just filled), so hashing (~0.4 s for
+687 MiB with SHA-1 here) overlaps decoding instead of adding to it.
 """
 
 from __future__ import annotations
@@ -10,7 +13,10 @@ import base64
 import binascii
 import hashlib
 import io
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from typing import BinaryIO
 
 import numpy as np
@@ -19,9 +25,10 @@ from ...exceptions import XISFError
 from .codecs import decompress, unshuffle
 from .header import BlockRef
 
-__all__ = ["read_block", "read_block_bytes", "stream_block", "verify_checksum"]
+__all__ = ["read_attached", "read_block", "read_block_bytes", "stream_block", "verify_checksum"]
 
 CHUNK = 64 << 20
+HASH_CHUNK = 4 << 20
 
 
 class _Slice(io.RawIOBase):
@@ -82,6 +89,77 @@ def _stored(f: BinaryIO, ref: BlockRef) -> tuple[BinaryIO, int]:
     return io.BytesIO(data), len(data)
 
 
+def _file_digest(fd: int, ref: BlockRef) -> str:
+    """The checksum algorithm's digest of an attached block, read with ``pread``."""
+    assert ref.checksum is not None
+    hasher = hashlib.new(ref.checksum[0])
+    position, left = ref.position, ref.size
+    while left:
+        data = os.pread(fd, min(left, HASH_CHUNK), position)
+        if not data:
+            raise XISFError(f"{ref.where}: file ends inside the data block")
+        hasher.update(data)
+        position += len(data)
+        left -= len(data)
+    return hasher.hexdigest()
+
+
+@contextmanager
+def _checked(f: BinaryIO, stream: BinaryIO, ref: BlockRef, size: int) -> Iterator[_Slice]:
+    """The block's stored bytes as a :class:`_Slice`; its checksum is verified on exit.
+
+    An attached block of a real file is hashed on a second thread meanwhile; other blocks
+    are hashed as the decoder reads them.
+    """
+    fd = None
+    if ref.checksum is not None and ref.kind == "attachment":
+        try:
+            fd = f.fileno()
+        except (AttributeError, OSError):  # io.UnsupportedOperation is an OSError
+            fd = None
+    inline = hashlib.new(ref.checksum[0]) if ref.checksum and fd is None else None
+    src = _Slice(stream, size, inline, ref.where)
+    with ThreadPoolExecutor(1) as pool:
+        digest: Future[str] | None = None if fd is None else pool.submit(_file_digest, fd, ref)
+        try:
+            yield src
+            src.drain()
+        except BaseException:
+            if digest is not None:
+                digest.cancel()
+            raise
+        if digest is not None:
+            verify_checksum(ref, digest.result())
+    if inline is not None:
+        verify_checksum(ref, inline.hexdigest())
+
+
+def read_attached(
+    f: BinaryIO, ref: BlockRef, size: int, decode: Callable[[int, int, bool], None]
+) -> bool:
+    """Let ``decode(fd, position, hashing)`` read an uncompressed attached block of ``size``
+    bytes itself (with ``pread``, on threads) while its checksum, if it has one
+    (``hashing``), is computed on another thread.
+
+    Returns False, doing nothing, when the block is not attached to a real file: the caller
+    then streams it with :func:`stream_block`.
+    """
+    if ref.kind != "attachment":
+        return False
+    try:
+        fd = f.fileno()
+    except (AttributeError, OSError):  # io.UnsupportedOperation is an OSError
+        return False
+    if ref.size != size:
+        raise XISFError(f"{ref.where}: block holds {ref.size} B, {size} B expected")
+    with ThreadPoolExecutor(1) as pool:
+        digest = None if ref.checksum is None else pool.submit(_file_digest, fd, ref)
+        decode(fd, ref.position, digest is not None)
+        if digest is not None:
+            verify_checksum(ref, digest.result())
+    return True
+
+
 def stream_block(f: BinaryIO, ref: BlockRef, size: int, sink: Callable[[BinaryIO], None]) -> None:
     """Hand an uncompressed block of ``size`` bytes to ``sink`` as a stream; verify its checksum.
 
@@ -90,12 +168,8 @@ def stream_block(f: BinaryIO, ref: BlockRef, size: int, sink: Callable[[BinaryIO
     stream, stored = _stored(f, ref)
     if stored != size:
         raise XISFError(f"{ref.where}: block holds {stored} B, {size} B expected")
-    hasher = hashlib.new(ref.checksum[0]) if ref.checksum else None
-    src = _Slice(stream, stored, hasher, ref.where)
-    sink(src)  # type: ignore[arg-type]
-    src.drain()
-    if hasher is not None:
-        verify_checksum(ref, hasher.hexdigest())
+    with _checked(f, stream, ref, stored) as src:
+        sink(src)  # type: ignore[arg-type]
 
 
 def read_block(f: BinaryIO, ref: BlockRef, out: np.ndarray | None = None) -> np.ndarray:
@@ -105,33 +179,27 @@ def read_block(f: BinaryIO, ref: BlockRef, out: np.ndarray | None = None) -> np.
     otherwise the result may be read-only (it can be the decompressor's own buffer).
     """
     stream, size = _stored(f, ref)
-    hasher = hashlib.new(ref.checksum[0]) if ref.checksum else None
-    src = _Slice(stream, size, hasher, ref.where)
     comp = ref.compression
     total = comp.uncompressed_size if comp else size
     if out is not None and out.nbytes != total:
         raise XISFError(f"{ref.where}: block holds {total} B, {out.nbytes} B expected")
     subblocks = ref.subblocks or ((size, total),)
-    if comp is not None and len(subblocks) == 1 and out is None:
-        out = np.frombuffer(decompress(src, comp.codec, total, None, ref.where), np.uint8)
-    else:
-        out = np.empty(total, np.uint8) if out is None else out
-        view = memoryview(out).cast("B")
+    sums = (sum(c for c, _ in subblocks), sum(u for _, u in subblocks))
+    if comp is not None and sums != (size, total):
+        raise XISFError(f"{ref.where}: subblock sizes do not add up to the block's sizes")
+    out = np.empty(total, np.uint8) if out is None else out
+    view = memoryview(out).cast("B")
+    with _checked(f, stream, ref, size) as src:
         if comp is None:
             for start in range(0, total, CHUNK):
                 src.readinto(view[start : start + CHUNK])
         else:
-            if sum(c for c, _ in subblocks) != size or sum(u for _, u in subblocks) != total:
-                raise XISFError(f"{ref.where}: subblock sizes do not add up to the block's sizes")
             start = 0
             for csize, usize in subblocks:
                 part = _Slice(src, csize, None, ref.where)
                 decompress(part, comp.codec, usize, view[start : start + usize], ref.where)
                 part.drain()
                 start += usize
-    src.drain()
-    if hasher is not None:
-        verify_checksum(ref, hasher.hexdigest())
     return out
 
 

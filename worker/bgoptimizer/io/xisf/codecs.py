@@ -2,10 +2,18 @@
 
 Decompression always writes into a caller-owned buffer of the declared size and fails as soon
 as a stream would produce more (or fewer) bytes, so a compression bomb costs no memory.
+
+lz4 blocks are decoded by the LZ4 library's own ``LZ4_decompress_safe`` (exported by the
+``lz4`` package's extension module), called through ctypes straight into that buffer: the
+package's ``lz4.block.decompress`` builds its result in a temporary and copies it into a
+new ``bytes`` object, which cost one more image-sized buffer and ~10x the time (1.3–2.6 s
+against 0.12 s for a 687 MiB block here).
 """
 
 from __future__ import annotations
 
+import ctypes
+import functools
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,6 +30,7 @@ __all__ = ["CODECS", "Buffer", "Compression", "compress", "decompress", "shuffle
 CODECS = ("zlib", "lz4", "lz4hc", "zstd")
 Buffer = bytes | memoryview
 CHUNK = 1 << 20
+_INT_MAX = 2**31 - 1  # LZ4's sizes are C ints; bigger blocks must come in sub-blocks
 LEVELS = {"zlib": 6, "lz4": 0, "lz4hc": 9, "zstd": 3}
 
 
@@ -97,10 +106,10 @@ def decompress(
 ) -> Buffer:
     """Decompress everything ``source`` yields: exactly ``size`` bytes, or an error.
 
-    The result fills ``out`` if given; otherwise a new buffer is returned (for lz4, the
-    library's own output, which saves a copy). ``source`` must end where the block ends.
+    The result fills ``out`` if given; otherwise a new buffer is returned. ``source`` must
+    end where the block ends.
     """
-    if out is None and codec not in ("lz4", "lz4hc"):
+    if out is None:
         out = memoryview(np.empty(size, np.uint8)).cast("B")
     return _DECODERS[codec](source, size, out, where)
 
@@ -152,19 +161,42 @@ def _zstd(source: BinaryIO, size: int, out: Any, where: str) -> Buffer:
     return out
 
 
+@functools.cache
+def _lz4_safe() -> Callable[..., int] | None:
+    """``LZ4_decompress_safe`` from the lz4 package's extension module, if it exports it."""
+    import lz4.block._block as extension
+
+    try:
+        fn = ctypes.CDLL(extension.__file__).LZ4_decompress_safe
+    except (OSError, AttributeError):
+        return None
+    fn.argtypes = [ctypes.c_char_p, ctypes.c_void_p, ctypes.c_int, ctypes.c_int]
+    fn.restype = ctypes.c_int
+    return fn
+
+
 def _lz4(source: BinaryIO, size: int, out: Any, where: str) -> Buffer:
     data = source.read()
-    try:
-        piece = lz4.block.decompress(data, uncompressed_size=size)
-    except lz4.block.LZ4BlockError as exc:
-        raise XISFError(
-            f"{where}: corrupt lz4 data or larger than its declared size {size} B ({exc})"
-        ) from None
-    if len(piece) != size:
-        raise _too_small(where, len(piece), size)
-    if out is None:
-        return piece
-    out[:] = piece
+    if max(len(data), size) > _INT_MAX:
+        raise XISFError(f"{where}: an lz4 block over 2 GiB must be split into sub-blocks")
+    decode = _lz4_safe()
+    if decode is None:
+        try:
+            piece = lz4.block.decompress(data, uncompressed_size=size)
+        except lz4.block.LZ4BlockError as exc:
+            raise XISFError(
+                f"{where}: corrupt lz4 data or larger than its declared size {size} B ({exc})"
+            ) from None
+        if len(piece) != size:
+            raise _too_small(where, len(piece), size)
+        out[:] = piece
+        return out
+    target = np.frombuffer(out, np.uint8)
+    n = decode(data, target.ctypes.data, len(data), size)
+    if n < 0:
+        raise XISFError(f"{where}: corrupt lz4 data or larger than its declared size {size} B")
+    if n != size:
+        raise _too_small(where, n, size)
     return out
 
 

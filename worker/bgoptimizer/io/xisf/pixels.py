@@ -2,25 +2,53 @@
 
 Un-shuffling, planar-to-interleaved transposition, byte swapping and integer normalisation
 are fused into one strided copy per chunk, so decoding needs no second image-sized buffer.
+Chunks are cache-sized (64 Ki samples): a chunk's temporaries stay in L2 between the passes
+over it, which made decoding ~3x faster than 1 Mi-sample chunks. A decompressed block is
+decoded by row chunks on a few threads (numpy releases the GIL; the chunks are disjoint,
+so the result does not depend on the thread count).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import BinaryIO
+import os
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import BinaryIO, TypeVar
 
 import numpy as np
 
+from ...exceptions import XISFError
+
 __all__ = [
     "INTEGER_MAX",
+    "decode_file",
     "decode_pixels",
     "decode_stream",
     "encode_planes",
     "planar_chunks",
 ]
 
-CHUNK_SAMPLES = 1 << 20
+CHUNK_SAMPLES = 1 << 16
+DECODE_THREADS = min(4, os.cpu_count() or 1)
 INTEGER_MAX = {"UInt8": 255, "UInt16": 65535, "UInt32": 4294967295}
+
+
+_T = TypeVar("_T")
+
+
+def _parallel(work: Callable[[_T], None], items: Iterable[_T], spare: int = 0) -> None:
+    """``work`` on every item, on :data:`DECODE_THREADS` threads less ``spare`` (cores left to
+    other work) when there are a few items."""
+    threads = DECODE_THREADS - spare
+    items = list(items)
+    if threads <= 1 or len(items) < 4:
+        for item in items:
+            work(item)
+        return
+    with ThreadPoolExecutor(threads) as pool:
+        for done in pool.map(work, items):
+            del done
 
 
 def _step(width: int, channels: int) -> int:
@@ -63,6 +91,53 @@ def decode_stream(
                 _convert(part.reshape(r1 - r0, width, channels), out[r0:r1], sample_format)
 
 
+def decode_file(
+    fd: int,
+    offset: int,
+    out: np.ndarray,
+    *,
+    dtype: str,
+    sample_format: str,
+    planar: bool,
+    hashing: bool = False,
+) -> None:
+    """Fill ``out`` from an uncompressed block stored at ``offset`` of the open file ``fd``.
+
+    Row chunks are read with ``pread`` (no shared file position) and converted on a few
+    threads, each into its own chunk-sized buffer: the fast path for attached blocks.
+    ``hashing``: another thread is computing the block's checksum, so one core fewer.
+    """
+    height, width, channels = out.shape
+    dt = np.dtype(dtype)
+    per_row = width if planar else width * channels
+    step = _step(width, 1 if planar else channels)
+    local = threading.local()
+
+    def chunk(task: tuple[int, int]) -> None:
+        c, r0 = task
+        r1 = min(height, r0 + step)
+        if not hasattr(local, "buf"):
+            local.buf = np.empty(step * per_row, dt)
+        part = local.buf[: (r1 - r0) * per_row]
+        view = memoryview(part.view(np.uint8))
+        position = offset + (c * height + r0) * per_row * dt.itemsize
+        filled = 0
+        while filled < view.nbytes:
+            n = os.preadv(fd, [view[filled:]], position + filled)
+            if n == 0:
+                raise XISFError("file ends inside the image's data block")
+            filled += n
+        if planar:
+            _convert(part.reshape(r1 - r0, width), out[r0:r1, :, c], sample_format)
+        else:
+            _convert(part.reshape(r1 - r0, width, channels), out[r0:r1], sample_format)
+
+    planes = channels if planar else 1
+    _parallel(
+        chunk, [(c, r0) for c in range(planes) for r0 in range(0, height, step)], int(hashing)
+    )
+
+
 def _join_bytes(planes: np.ndarray, dt: np.dtype) -> np.ndarray:
     """Rebuild samples from their byte planes (``planes[k]`` = byte k of every sample).
 
@@ -71,10 +146,13 @@ def _join_bytes(planes: np.ndarray, dt: np.dtype) -> np.ndarray:
     if dt.itemsize == 1:
         return planes[0].view(dt)
     utype = np.dtype(f"u{dt.itemsize}")
-    acc = np.zeros(planes.shape[1:], utype)
-    for k in range(dt.itemsize):
-        shift = 8 * (k if dt.byteorder != ">" else dt.itemsize - 1 - k)
-        acc |= planes[k].astype(utype) << utype.type(shift)
+    order = range(dt.itemsize) if dt.byteorder != ">" else range(dt.itemsize - 1, -1, -1)
+    acc = np.empty(planes.shape[1:], utype)
+    for shift, k in enumerate(order):
+        if shift == 0:
+            acc[...] = planes[k]
+        else:
+            acc |= planes[k].astype(utype) << utype.type(8 * shift)
     return acc.view(dt.newbyteorder("="))
 
 
@@ -97,7 +175,8 @@ def decode_pixels(
     data = raw[: dt.itemsize * out.size]
     src = data.reshape((dt.itemsize, *logical)) if shuffled else data.view(dt).reshape(logical)
     step = _step(width, 1 if planar else channels)
-    for r0 in range(0, height, step):
+
+    def rows(r0: int) -> None:
         r1 = min(height, r0 + step)
         for c in range(channels if planar else 1):
             if shuffled:
@@ -106,6 +185,8 @@ def decode_pixels(
             else:
                 block = src[c, r0:r1] if planar else src[r0:r1]
             _convert(block, out[r0:r1, :, c] if planar else out[r0:r1], sample_format)
+
+    _parallel(rows, range(0, height, step))
 
 
 def _stored(part: np.ndarray, sample_format: str) -> np.ndarray:

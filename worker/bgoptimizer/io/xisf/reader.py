@@ -13,11 +13,11 @@ import numpy as np
 from ...exceptions import XISFError
 from ..image import FitsKeyword, ImageData, Property
 from ..info import ImageInfo
-from .blocks import read_block, read_block_bytes, stream_block
+from .blocks import read_attached, read_block, read_block_bytes, stream_block
 from .codecs import unshuffle
 from .elements import XisfElement, capture
 from .header import ImageHeader, XisfHeader, block_ref, parse_image, read_header
-from .pixels import decode_pixels, decode_stream
+from .pixels import decode_file, decode_pixels, decode_stream
 from .properties import parse_keyword, parse_property
 
 __all__ = ["probe_xisf", "read_xisf"]
@@ -81,7 +81,10 @@ def _pixels(f: BinaryIO, img: ImageHeader) -> np.ndarray:
     planar = img.pixel_storage == "Planar"
     if comp is None:
         kind = {"dtype": img.dtype, "sample_format": img.sample_format, "planar": planar}
-        stream_block(f, ref, out.size * itemsize, lambda src: decode_stream(src, out, **kind))
+        size = out.size * itemsize
+        decode = lambda fd, at, hashing: decode_file(fd, at, out, hashing=hashing, **kind)  # noqa: E731
+        if not read_attached(f, ref, size, decode):
+            stream_block(f, ref, size, lambda src: decode_stream(src, out, **kind))
         return out
     raw = read_block(f, ref)  # header checks made its size out.size * itemsize
     shuffled = comp is not None and comp.shuffle
