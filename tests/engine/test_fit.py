@@ -165,12 +165,18 @@ def test_progress_events_and_live_previews() -> None:
 
 
 def test_early_stopping_restores_the_best_state_and_lowers_the_rate() -> None:
-    # lr 0.02 overshoots from the robust start: no epoch beats it, the rate is halved on each
-    # plateau, the fit stops early and must hand back the starting state (epoch 0).
+    # lr 0.02 overshoots from the robust start (with α 5): no epoch beats it, the rate is
+    # halved on each plateau, the fit stops early and must hand back the starting state.
     coords = _coords(24, 36)
     image = _with_stars(_gradient(coords), noise=0.02)
     params = _params(
-        epochs=400, learning_rate=0.02, patience=12, lr_patience=4, lr_factor=0.5, min_delta=1e-4
+        epochs=400,
+        learning_rate=0.02,
+        patience=12,
+        lr_patience=4,
+        lr_factor=0.5,
+        min_delta=1e-4,
+        alpha=5.0,
     )
     fit = fit_spline(image, np.ones_like(image), coords, params, execution="graph")
     assert fit.stopped_early and fit.epochs_run == params.patience

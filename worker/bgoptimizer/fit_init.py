@@ -152,8 +152,8 @@ def loss_quantile(weights: LossWeights) -> float:
     """The quantile of a pixel population that minimises the loss's error + overshoot terms.
 
     Above the model a pixel costs ``error`` per unit, below it ``error + 2·overshoot``, so the
-    best constant model sits at the quantile ``error / (2·error + 2·overshoot)``: 1/12 with
-    the defaults (the median when the overshoot weight is 0).
+    best constant model sits at the quantile ``error / (2·error + 2·overshoot)``: 1/6 with
+    the defaults (α = 2), 1/12 with α = 5 (the median when the overshoot weight is 0).
 
     Examples
     --------

@@ -36,7 +36,7 @@ class LossWeights(NamedTuple):
         Examples
         --------
         >>> LossWeights.from_params(FitParams())
-        LossWeights(error=1.0, colour=1.0, overshoot=5.0, negative=5.0)
+        LossWeights(error=1.0, colour=1.0, overshoot=2.0, negative=2.0)
         """
         return cls(
             params.error_weight,

@@ -62,7 +62,7 @@ class FitParams:
     initializer: str = _p("grid", "initial sample positions", short="-i",
                           choices=("grid", "random"))
     epochs: int = _p(1000, "maximum optimisation epochs", short="-e", minimum=1, maximum=100000)
-    alpha: float = _p(5.0, "weight alpha of the overshoot and negative terms", short="-a",
+    alpha: float = _p(2.0, "weight alpha of the overshoot and negative terms", short="-a",
                       minimum=0.0, maximum=1000.0)
     learning_rate: float = _p(0.01, "Adam learning rate", short="-lr", minimum=0.0,
                               exclusive_minimum=True, maximum=1.0)

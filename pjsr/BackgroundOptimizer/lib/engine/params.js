@@ -20,7 +20,7 @@ BGX.params = (function () {
       { name: "threshold_max", type: "float", def: 1.0, min: 0.0, max: 10.0, label: "Threshold max", ui: true, precision: 3 },
       { name: "initializer", type: "str", def: "grid", choices: ["grid", "random"], label: "Initialiser", ui: true },
       { name: "epochs", type: "int", def: 1000, min: 1, max: 100000, label: "Epochs", ui: true },
-      { name: "alpha", type: "float", def: 5.0, min: 0.0, max: 1000.0, label: "Alpha", ui: true, precision: 2 },
+      { name: "alpha", type: "float", def: 2.0, min: 0.0, max: 1000.0, label: "Alpha", ui: true, precision: 2 },
       { name: "learning_rate", type: "float", def: 0.01, min: 0.0, max: 1.0, exclusiveMin: true, label: "Learning rate", ui: true, precision: 5 },
       { name: "correction", type: "str", def: "subtract", choices: ["subtract", "divide"], label: "Correction", ui: true },
       { name: "seed", type: "int", def: 0, min: 0, max: 2147483647, label: "Seed", ui: true },
