@@ -89,6 +89,14 @@ def _stored(f: BinaryIO, ref: BlockRef) -> tuple[BinaryIO, int]:
     return io.BytesIO(data), len(data)
 
 
+def _fileno(f: BinaryIO) -> int | None:
+    """The descriptor of a real file, None for an in-memory stream."""
+    try:
+        return f.fileno()
+    except (AttributeError, OSError):  # io.UnsupportedOperation is an OSError
+        return None
+
+
 def _file_digest(fd: int, ref: BlockRef) -> str:
     """The checksum algorithm's digest of an attached block, read with ``pread``."""
     assert ref.checksum is not None
@@ -111,12 +119,7 @@ def _checked(f: BinaryIO, stream: BinaryIO, ref: BlockRef, size: int) -> Iterato
     An attached block of a real file is hashed on a second thread meanwhile; other blocks
     are hashed as the decoder reads them.
     """
-    fd = None
-    if ref.checksum is not None and ref.kind == "attachment":
-        try:
-            fd = f.fileno()
-        except (AttributeError, OSError):  # io.UnsupportedOperation is an OSError
-            fd = None
+    fd = _fileno(f) if ref.checksum is not None and ref.kind == "attachment" else None
     inline = hashlib.new(ref.checksum[0]) if ref.checksum and fd is None else None
     src = _Slice(stream, size, inline, ref.where)
     with ThreadPoolExecutor(1) as pool:
@@ -144,11 +147,8 @@ def read_attached(
     Returns False, doing nothing, when the block is not attached to a real file: the caller
     then streams it with :func:`stream_block`.
     """
-    if ref.kind != "attachment":
-        return False
-    try:
-        fd = f.fileno()
-    except (AttributeError, OSError):  # io.UnsupportedOperation is an OSError
+    fd = _fileno(f) if ref.kind == "attachment" else None
+    if fd is None:
         return False
     if ref.size != size:
         raise XISFError(f"{ref.where}: block holds {ref.size} B, {size} B expected")
