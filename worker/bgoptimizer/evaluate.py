@@ -28,15 +28,18 @@ TEMP_BUDGET_BYTES = 64 * 2**20
 _TEMPORARIES = 4  # squared distances, kernel values, their guards: live (P, N) arrays
 
 
-def chunk_size(samples: int, budget: int = TEMP_BUDGET_BYTES) -> int:
-    """Points per chunk so that one chunk's (points × samples) temporaries fit ``budget``.
+def chunk_size(samples: int, channels: int = 1, budget: int = TEMP_BUDGET_BYTES) -> int:
+    """Points per chunk so that one chunk's temporaries fit ``budget``: a few (points ×
+    samples) arrays, and the (points × samples × channels) products of the radial sum, which
+    only a compiled evaluation fuses away.
 
     Examples
     --------
-    >>> chunk_size(32)
-    131072
+    >>> chunk_size(32), chunk_size(32, 3)
+    (104857, 74898)
     """
-    per_point = _TEMPORARIES * samples * np.dtype(NUMERICS.dtype.as_numpy_dtype).itemsize
+    per_sample = _TEMPORARIES + channels
+    per_point = per_sample * samples * np.dtype(NUMERICS.dtype.as_numpy_dtype).itemsize
     return max(1024, budget // per_point)
 
 
@@ -72,7 +75,7 @@ def evaluate_points(spline: Spline, points: np.ndarray, chunk: int | None = None
     points = np.asarray(points, dtype=NUMERICS.dtype.as_numpy_dtype)
     lead = points.shape[:-1]
     flat = points.reshape(-1, 2)
-    size = chunk or chunk_size(int(spline.centres.shape[0]))
+    size = chunk or chunk_size(*map(int, spline.weights.shape))
     parts = [
         evaluate(spline, tf.constant(flat[i : i + size])).numpy() for i in range(0, len(flat), size)
     ]
@@ -128,7 +131,7 @@ def evaluate_full(
     ((4, 6, 1), dtype('float32'), True)
     """
     spline = result.spline()
-    size = chunk_pixels or chunk_size(int(spline.centres.shape[0]))
+    size = chunk_pixels or chunk_size(*map(int, spline.weights.shape))
     rows = int(min(height, max(1, size // width)))
     out = np.empty((height, width, int(spline.weights.shape[1])), np.float32)
     scale = tf.constant(float(max(height, width)), spline.centres.dtype)
