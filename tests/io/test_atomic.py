@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import os
 import subprocess
 import sys
 import textwrap
@@ -11,7 +13,7 @@ import numpy as np
 import pytest
 
 from bgoptimizer.exceptions import FormatError
-from bgoptimizer.io import ImageData, read_image, write_image
+from bgoptimizer.io import ImageData, atomic, read_image, write_image
 from bgoptimizer.io.atomic import atomic_write
 
 
@@ -62,3 +64,44 @@ def test_permissions_like_a_plain_open(tmp_path: Path) -> None:
     plain = tmp_path / "plain"
     plain.write_bytes(b"")
     assert target.stat().st_mode & 0o777 == plain.stat().st_mode & 0o777
+
+
+def test_large_files_are_written_out_in_the_background(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Write-behind: every WRITE_BEHIND bytes an fdatasync runs beside the writer."""
+    synced: list[int] = []
+
+    def fdatasync(fd: int) -> None:
+        synced.append(os.fstat(fd).st_size)
+
+    monkeypatch.setattr(atomic, "WRITE_BEHIND", 1000)
+    monkeypatch.setattr(os, "fdatasync", fdatasync)
+    target = tmp_path / "big.bin"
+    with atomic_write(target) as f:
+        for k in range(10):
+            f.write(bytes([k]) * 600)
+    assert target.read_bytes() == b"".join(bytes([k]) * 600 for k in range(10))
+    # at least one (a sync still running when the next threshold passes is not doubled up),
+    # each over data already flushed to the file
+    assert synced and all(size >= 1000 for size in synced)
+
+
+def test_a_failed_background_sync_fails_the_write(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def fdatasync(fd: int) -> None:
+        raise OSError(errno.EIO, "Input/output error")
+
+    monkeypatch.setattr(atomic, "WRITE_BEHIND", 1000)
+    monkeypatch.setattr(os, "fdatasync", fdatasync)
+    target = tmp_path / "out.bin"
+    target.write_bytes(b"old")
+    with (
+        pytest.raises(FormatError, match=r"cannot write .*Input/output error"),
+        atomic_write(target) as f,
+    ):
+        for _ in range(10):
+            f.write(bytes(600))
+    assert target.read_bytes() == b"old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.bin"]

@@ -2,9 +2,10 @@
 
 Attached blocks are streamed from the file straight into the destination buffer; compressed
 ones are inflated sub-block by sub-block into a buffer of the declared size, never beyond it.
-The checksum of an attached block is computed on a second thread that reads the same bytes
-with ``pread`` (from the page cache the decoder has just filled), so hashing (~0.4 s for
-687 MiB with SHA-1 here) overlaps decoding instead of adding to it.
+An attached lz4 block, which must be decoded whole, is memory-mapped instead of read into a
+buffer of its own. The checksum of an attached block is computed on a second thread over the
+same bytes (the mapping, or ``pread`` from the page cache the decoder has just filled), so
+hashing (~0.4 s for 687 MiB with SHA-1 here) overlaps decoding instead of adding to it.
 """
 
 from __future__ import annotations
@@ -13,16 +14,16 @@ import base64
 import binascii
 import hashlib
 import io
-import os
+import mmap
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import BinaryIO
 
 import numpy as np
 
 from ...exceptions import XISFError
-from .codecs import decompress, unshuffle
+from .codecs import WHOLE_BLOCK, decompress, unshuffle
 from .header import BlockRef
 
 __all__ = ["read_attached", "read_block", "read_block_bytes", "stream_block", "verify_checksum"]
@@ -72,6 +73,46 @@ class _Slice(io.RawIOBase):
             self.readinto(memoryview(scratch))
 
 
+class _ViewStream(io.RawIOBase):
+    """A stream over a memoryview whose ``read`` hands out views of it, not copies."""
+
+    def __init__(self, view: memoryview) -> None:
+        self._view, self._pos = view, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1) -> memoryview:  # type: ignore[override]
+        """Up to ``size`` bytes (all that is left if negative), as a view."""
+        left = len(self._view) - self._pos
+        end = self._pos + (left if size is None or size < 0 else min(size, left))
+        data, self._pos = self._view[self._pos : end], end
+        return data
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        target = memoryview(buffer).cast("B")
+        data = self.read(target.nbytes)
+        target[: len(data)] = data
+        return len(data)
+
+
+@contextmanager
+def _mapped(f: BinaryIO, ref: BlockRef) -> Iterator[memoryview | None]:
+    """The stored bytes of a block attached to a real file, memory-mapped read-only (file
+    pages, no copy and no allocation); None for any other block.
+
+    The header checks put the block inside the file, so every byte of the view exists (a
+    file truncated by someone else while it is read is out of scope: that would be SIGBUS).
+    The mapping goes away when the last view of it does: on return, as nothing keeps one.
+    """
+    fd = _fileno(f) if ref.kind == "attachment" and ref.size else None
+    if fd is None:
+        yield None
+        return
+    view = memoryview(mmap.mmap(fd, 0, access=mmap.ACCESS_READ))
+    yield view[ref.position : ref.position + ref.size]
+
+
 def _stored(f: BinaryIO, ref: BlockRef) -> tuple[BinaryIO, int]:
     """The stored (possibly compressed) bytes as a stream, and their size."""
     if ref.kind == "attachment":
@@ -97,33 +138,53 @@ def _fileno(f: BinaryIO) -> int | None:
         return None
 
 
-def _file_digest(fd: int, ref: BlockRef) -> str:
-    """The checksum algorithm's digest of an attached block, read with ``pread``."""
+def _view_digest(view: memoryview, ref: BlockRef) -> str:
+    """The checksum algorithm's digest of a (memory-mapped) block."""
     assert ref.checksum is not None
     hasher = hashlib.new(ref.checksum[0])
-    position, left = ref.position, ref.size
-    while left:
-        data = os.pread(fd, min(left, HASH_CHUNK), position)
-        if not data:
-            raise XISFError(f"{ref.where}: file ends inside the data block")
-        hasher.update(data)
-        position += len(data)
-        left -= len(data)
+    for start in range(0, len(view), HASH_CHUNK):
+        hasher.update(view[start : start + HASH_CHUNK])
+    return hasher.hexdigest()
+
+
+def _file_digest(fd: int, ref: BlockRef) -> str:
+    """The checksum algorithm's digest of an attached block, hashed straight from the page
+    cache through a memory map of one window at a time (no copy; ~10 % faster than
+    ``pread`` into a buffer, and only one window is ever mapped)."""
+    assert ref.checksum is not None
+    hasher = hashlib.new(ref.checksum[0])
+    end = ref.position + ref.size
+    start = ref.position - ref.position % mmap.ALLOCATIONGRANULARITY
+    while start < end:
+        length = min(HASH_CHUNK, end - start)
+        with mmap.mmap(fd, length, access=mmap.ACCESS_READ, offset=start) as window:
+            skip = max(0, ref.position - start)
+            with memoryview(window) as view:
+                hasher.update(view[skip:])
+        start += length
     return hasher.hexdigest()
 
 
 @contextmanager
-def _checked(f: BinaryIO, stream: BinaryIO, ref: BlockRef, size: int) -> Iterator[_Slice]:
+def _checked(
+    f: BinaryIO, stream: BinaryIO, ref: BlockRef, size: int, mapped: memoryview | None = None
+) -> Iterator[_Slice]:
     """The block's stored bytes as a :class:`_Slice`; its checksum is verified on exit.
 
-    An attached block of a real file is hashed on a second thread meanwhile; other blocks
-    are hashed as the decoder reads them.
+    An attached block of a real file is hashed on a second thread meanwhile (over its
+    ``mapped`` view when there is one); other blocks are hashed as the decoder reads them.
     """
     fd = _fileno(f) if ref.checksum is not None and ref.kind == "attachment" else None
     inline = hashlib.new(ref.checksum[0]) if ref.checksum and fd is None else None
     src = _Slice(stream, size, inline, ref.where)
     with ThreadPoolExecutor(1) as pool:
-        digest: Future[str] | None = None if fd is None else pool.submit(_file_digest, fd, ref)
+        digest: Future[str] | None = None
+        if fd is not None:
+            digest = (
+                pool.submit(_file_digest, fd, ref)
+                if mapped is None
+                else pool.submit(_view_digest, mapped, ref)
+            )
         try:
             yield src
             src.drain()
@@ -189,17 +250,20 @@ def read_block(f: BinaryIO, ref: BlockRef, out: np.ndarray | None = None) -> np.
         raise XISFError(f"{ref.where}: subblock sizes do not add up to the block's sizes")
     out = np.empty(total, np.uint8) if out is None else out
     view = memoryview(out).cast("B")
-    with _checked(f, stream, ref, size) as src:
-        if comp is None:
-            for start in range(0, total, CHUNK):
-                src.readinto(view[start : start + CHUNK])
-        else:
-            start = 0
-            for csize, usize in subblocks:
-                part = _Slice(src, csize, None, ref.where)
-                decompress(part, comp.codec, usize, view[start : start + usize], ref.where)
-                part.drain()
-                start += usize
+    whole = comp is not None and comp.codec in WHOLE_BLOCK
+    with _mapped(f, ref) if whole else nullcontext() as mapped:
+        stored = stream if mapped is None else _ViewStream(mapped)
+        with _checked(f, stored, ref, size, mapped) as src:  # type: ignore[arg-type]
+            if comp is None:
+                for start in range(0, total, CHUNK):
+                    src.readinto(view[start : start + CHUNK])
+            else:
+                start = 0
+                for csize, usize in subblocks:
+                    part = _Slice(src, csize, None, ref.where)
+                    decompress(part, comp.codec, usize, view[start : start + usize], ref.where)
+                    part.drain()
+                    start += usize
     return out
 
 

@@ -7,7 +7,9 @@ lz4 blocks are decoded by the LZ4 library's own ``LZ4_decompress_safe`` (exporte
 ``lz4`` package's extension module), called through ctypes straight into that buffer: the
 package's ``lz4.block.decompress`` builds its result in a temporary and copies it into a
 new ``bytes`` object, which cost one more image-sized buffer and ~10x the time (1.3–2.6 s
-against 0.12 s for a 687 MiB block here).
+against 0.12 s for a 687 MiB block here). The lz4 block format cannot be streamed: its decoder
+takes the whole compressed block at once (:data:`WHOLE_BLOCK`), which the reader hands over
+memory-mapped rather than copied.
 """
 
 from __future__ import annotations
@@ -25,9 +27,20 @@ import zstandard
 
 from ...exceptions import XISFError
 
-__all__ = ["CODECS", "Buffer", "Compression", "compress", "decompress", "shuffle", "unshuffle"]
+__all__ = [
+    "CODECS",
+    "WHOLE_BLOCK",
+    "Buffer",
+    "Compression",
+    "compress",
+    "decompress",
+    "shuffle",
+    "unshuffle",
+]
 
 CODECS = ("zlib", "lz4", "lz4hc", "zstd")
+WHOLE_BLOCK = ("lz4", "lz4hc")
+"""Codecs whose decoder needs the whole compressed block at once (``source.read()``)."""
 Buffer = bytes | memoryview
 CHUNK = 1 << 20
 _INT_MAX = 2**31 - 1  # LZ4's sizes are C ints; bigger blocks must come in sub-blocks
@@ -170,13 +183,13 @@ def _lz4_safe() -> Callable[..., int] | None:
         fn = ctypes.CDLL(extension.__file__).LZ4_decompress_safe
     except (OSError, AttributeError):
         return None
-    fn.argtypes = [ctypes.c_char_p, ctypes.c_void_p, ctypes.c_int, ctypes.c_int]
+    fn.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int, ctypes.c_int]
     fn.restype = ctypes.c_int
     return fn
 
 
 def _lz4(source: BinaryIO, size: int, out: Any, where: str) -> Buffer:
-    data = source.read()
+    data = source.read()  # bytes, or a view of the memory-mapped file (no copy)
     if max(len(data), size) > _INT_MAX:
         raise XISFError(f"{where}: an lz4 block over 2 GiB must be split into sub-blocks")
     decode = _lz4_safe()
@@ -192,7 +205,7 @@ def _lz4(source: BinaryIO, size: int, out: Any, where: str) -> Buffer:
         out[:] = piece
         return out
     target = np.frombuffer(out, np.uint8)
-    n = decode(data, target.ctypes.data, len(data), size)
+    n = decode(np.frombuffer(data, np.uint8).ctypes.data, target.ctypes.data, len(data), size)
     if n < 0:
         raise XISFError(f"{where}: corrupt lz4 data or larger than its declared size {size} B")
     if n != size:
