@@ -152,3 +152,20 @@ def test_real_fits_frame(tmp_path, real_data):
     assert corrected.shape == original.shape
     assert np.all(corrected[original == 0] == 0)
     assert report["image"]["channels"] == 1
+
+
+def test_sky_above_the_white_point_is_fitted_not_clipped():
+    """A light dome's corner is the brightest ~5 % of the sky, above the stretch's white
+    point (quantile 0.95). The fit must see it as it is: clipped to 1 (or excluded by a
+    threshold at 1) the model stays flat there, far below the truth."""
+    rng = np.random.default_rng(3)
+    h, w = 160, 240
+    y, x = np.mgrid[0:h, 0:w] / w
+    truth = (0.05 + 0.04 * np.exp(3 * (x + y) - 5))[..., None].astype(np.float32)
+    image = ImageData(truth + rng.normal(0, 2e-4, truth.shape).astype(np.float32))
+    model = run_image(image, FitParams(downscale=4, rejection_passes=0)).background.pixels
+    corner = truth[..., 0] >= np.quantile(truth, 0.95)
+    span = float(np.ptp(truth))
+    error = np.abs(model - truth)[..., 0]
+    assert error[corner].mean() < 0.05 * span
+    assert error.mean() < 0.02 * span

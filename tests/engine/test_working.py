@@ -28,7 +28,10 @@ def test_matches_stretch_then_downscale_and_leaves_input_alone():
     assert work.factor == 8 and work.image.shape == (8, 12, 3)
     full = work.stretch.forward(px, clip=False)
     full[work.missing] = np.nan
-    np.testing.assert_allclose(work.unclipped, downscale(full, 8).pixels, rtol=1e-6)
+    np.testing.assert_allclose(work.image, downscale(full, 8).pixels, rtol=1e-6)
+    assert np.nanmax(work.image) > 1  # the star block: above the white point, not clipped
+    shown = work.display()
+    assert shown.max() == 1.0 and shown.min() >= 0 and not np.isnan(shown).any()
     assert np.isnan(work.image[:, 0]).all()  # the first block column is all border
     assert np.all(work.weight[:, 0] == 0)
     assert work.weight[:, 1, 0] == pytest.approx(np.full(8, 6 / 8))  # 6 of 8 columns real

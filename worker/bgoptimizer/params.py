@@ -57,8 +57,9 @@ class FitParams:
                        maximum=0.9)
     threshold_min: float = _p(0.0, "stretched values below this get weight 0", short="-tm",
                               minimum=0.0, maximum=10.0)
-    threshold_max: float = _p(1.0, "stretched values above this (before clipping) get weight 0",
-                              short="-tM", minimum=0.0, maximum=10.0)
+    threshold_max: float = _p(10.0, "stretched values above this (before clipping) get weight 0;"
+                              " 1 is the stretch's white point, the default 10 excludes nothing"
+                              " but star cores", short="-tM", minimum=0.0, maximum=10.0)
     initializer: str = _p("grid", "initial sample positions", short="-i",
                           choices=("grid", "random"))
     epochs: int = _p(1000, "maximum optimisation epochs", short="-e", minimum=1, maximum=100000)

@@ -146,7 +146,7 @@ class _Progress:
 
 def _preview_maker(work: Working, params: FitParams) -> Callable[[np.ndarray], np.ndarray]:
     """``model_working -> display-stretched corrected working image``, for live previews."""
-    linear = work.stretch.inverse(work.unclipped)
+    linear = work.stretch.inverse(work.image)
     small_missing = np.isnan(linear).any(axis=2)
     linear = np.where(small_missing[..., None], 0, linear).astype(np.float32)
 

@@ -10,8 +10,8 @@ stretch_vectors.json`` pins the two together. Conventions both sides follow:
   ``b = clip((median(x) − p) / s, 0, 1)``, ``m`` solves ``mtf(m, b) = t`` and is clamped to
   ``[MIDTONES_EPS, 1 − MIDTONES_EPS]``;
 - outside ``u ∈ [0, 1]`` the transfer curve continues as the straight line tangent at the
-  end point, so the unclipped value used by the mask thresholds and the inverse of a model
-  that strays outside [0, 1] stay finite, monotone and exactly reversible.
+  end point, so the unclipped values the fit and the mask thresholds use, and the inverse of
+  a model that strays outside [0, 1], stay finite, monotone and exactly reversible.
 """
 
 from __future__ import annotations

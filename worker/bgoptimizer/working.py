@@ -26,9 +26,10 @@ class Working:
     Attributes
     ----------
     image
-        (h, w, C) float32 stretched image clipped to [0, 1], NaN where a block is all missing.
-    unclipped
-        The same before clipping (what the thresholds compare).
+        (h, w, C) float32 stretched image, NaN where a block is all missing. Not clipped to
+        [0, 1]: the fit and the thresholds both see values above the stretch's white point
+        (the brightest ``1 − quantile`` of the sky, often a whole corner of a light dome),
+        which clipping would flatten and the old default ``threshold_max`` 1 excluded.
     weight
         (h, w, C) float32 in [0, 1].
     coords
@@ -42,12 +43,15 @@ class Working:
     """
 
     image: np.ndarray
-    unclipped: np.ndarray
     weight: np.ndarray
     coords: np.ndarray
     missing: np.ndarray
     stretch: StretchParams
     factor: int
+
+    def display(self) -> np.ndarray:
+        """The image clipped to [0, 1] with missing blocks at 0: what a preview shows."""
+        return np.clip(np.nan_to_num(self.image, nan=0.0), 0.0, 1.0)
 
 
 def prepare(
@@ -106,8 +110,7 @@ def prepare(
         user=user_small,
     )
     return Working(
-        image=np.clip(work.pixels, 0.0, 1.0),
-        unclipped=work.pixels,
+        image=work.pixels,
         weight=weight,
         coords=work.coords,
         missing=missing,

@@ -41,7 +41,6 @@ def add_parser(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Build the working image and write the PNG."""
-    import numpy as np
 
     from ..exceptions import ParameterError
     from ..io import read_image
@@ -59,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
     height, width, _ = image.shape
     factor = max(1, math.ceil(max(height, width) / args.max_size))
     work = prepare(image.pixels, params, mask=mask, factor=factor)
-    write_png(args.output, tint(np.nan_to_num(work.image), work.weight))
+    write_png(args.output, tint(work.display(), work.weight))
     h, w, _ = work.image.shape
     print(f"preview: {args.output} ({w}x{h}, 1/{factor} scale)")
     return 0

@@ -17,7 +17,7 @@ BGX.params = (function () {
       { name: "quantile", type: "float", def: 0.95, min: 0.5, max: 1.0, label: "Stretch quantile", ui: true, precision: 3 },
       { name: "target", type: "float", def: 0.25, min: 0.01, max: 0.9, label: "Target background", ui: true, precision: 3 },
       { name: "threshold_min", type: "float", def: 0.0, min: 0.0, max: 10.0, label: "Threshold min", ui: true, precision: 3 },
-      { name: "threshold_max", type: "float", def: 1.0, min: 0.0, max: 10.0, label: "Threshold max", ui: true, precision: 3 },
+      { name: "threshold_max", type: "float", def: 10.0, min: 0.0, max: 10.0, label: "Threshold max", ui: true, precision: 3 },
       { name: "initializer", type: "str", def: "grid", choices: ["grid", "random"], label: "Initialiser", ui: true },
       { name: "epochs", type: "int", def: 1000, min: 1, max: 100000, label: "Epochs", ui: true },
       { name: "alpha", type: "float", def: 2.0, min: 0.0, max: 1000.0, label: "Alpha", ui: true, precision: 2 },
