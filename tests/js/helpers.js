@@ -75,7 +75,7 @@ async function startWorker(options = {}) {
       args.push("--token", options.token);
    }
    let output = "";
-   const child = spawn(workerCommand(), args, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: "2" } });
+   const child = spawn(workerCommand(), args, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: "3" } });
    child.stdout.on("data", (d) => { output += d; });
    child.stderr.on("data", (d) => { output += d; });
    const url = `http://127.0.0.1:${port}`;

@@ -7,10 +7,7 @@ growth so that one job does not reserve the whole card.
 from __future__ import annotations
 
 import contextlib
-import os
 import platform
-
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np
 import tensorflow as tf

@@ -167,7 +167,6 @@ def main() -> None:
     channel = _Channel(os.fdopen(os.dup(1), "w", encoding="utf-8"))
     os.dup2(2, 1)
     sys.stdout = sys.stderr
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     logging.basicConfig(level=logging.INFO, format="engine %(levelname)s %(message)s")
     tasks: queue.Queue[dict[str, Any]] = queue.Queue()
     cancel = threading.Event()

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import queue
 import subprocess
 import sys
@@ -40,10 +39,6 @@ class EngineHost:
         with self._lock:
             self.generation += 1
             self.info = {}
-            env = {
-                **os.environ,
-                "TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2"),
-            }
             self._proc = subprocess.Popen(
                 [sys.executable, "-m", "bgoptimizer.server.engine"],
                 stdin=subprocess.PIPE,
@@ -51,7 +46,6 @@ class EngineHost:
                 text=True,
                 encoding="utf-8",
                 bufsize=1,
-                env=env,
             )
             log.info("engine process %d started", self._proc.pid)
             threading.Thread(
