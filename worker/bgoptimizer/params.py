@@ -86,7 +86,7 @@ class FitParams:
                                 minimum=0.5, maximum=100.0)
     first_regularisation: float = _p(0.3, "smoothing of the first pass when refits follow",
                                      minimum=0.0, maximum=1000.0)
-    rejection_grow: int = _p(1, "blocks by which each rejected area is grown", minimum=0,
+    rejection_grow: int = _p(2, "blocks by which each rejected area is grown", minimum=0,
                              maximum=32)
     patience: int = _p(50, "epochs without improvement before stopping early", minimum=1,
                        maximum=100000)

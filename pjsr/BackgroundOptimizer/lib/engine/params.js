@@ -32,7 +32,7 @@ BGX.params = (function () {
       { name: "rejection_passes", type: "int", def: 2, min: 0, max: 10, ui: false },
       { name: "rejection_sigma", type: "float", def: 3.0, min: 0.5, max: 100.0, ui: false },
       { name: "first_regularisation", type: "float", def: 0.3, min: 0.0, max: 1000.0, ui: false },
-      { name: "rejection_grow", type: "int", def: 1, min: 0, max: 32, ui: false },
+      { name: "rejection_grow", type: "int", def: 2, min: 0, max: 32, ui: false },
       { name: "patience", type: "int", def: 50, min: 1, max: 100000, ui: false },
       { name: "min_delta", type: "float", def: 1e-05, min: 0.0, max: 1.0, ui: false },
       { name: "lr_patience", type: "int", def: 20, min: 1, max: 100000, ui: false },
