@@ -66,8 +66,9 @@ def test_transform_is_applied_per_band_and_bands_join(monkeypatch):
 
 
 def test_auto_factor_rule():
-    assert auto_factor(2000, 3000) == 8
-    assert auto_factor(4000, 6000) == 15
+    assert auto_factor(600, 900) == 8
+    assert auto_factor(2000, 3000) == 24
+    assert auto_factor(4000, 6000) == 47
     assert auto_factor(100, 120) == 1
 
 

@@ -80,6 +80,29 @@ def test_relocate_moves_only_samples_on_rejected_blocks() -> None:
     assert not none.any() and same is centres
 
 
+def test_relocate_never_puts_two_samples_on_one_block() -> None:
+    """With one block left, every sample's nearest kept block is the same: only one may move
+    there (two coinciding centres make the spline system singular)."""
+    yy, xx = np.meshgrid(np.arange(10) / 20, np.arange(20) / 20, indexing="ij")
+    coords = np.stack([yy, xx], -1).astype(np.float32)
+    weight = np.zeros((10, 20, 1), np.float32)
+    weight[5, 10] = 1.0
+    centres = np.array([[0.1, 0.1], [0.1, 0.9], [0.4, 0.2], [0.4, 0.8]], np.float32)
+    out, moved = relocate(centres, coords, weight)
+    assert moved.sum() == 1
+    assert len(np.unique(out, axis=0)) == len(out)
+
+
+def test_a_fit_on_a_handful_of_blocks_runs_its_refits() -> None:
+    yy, xx = np.meshgrid(np.arange(30) / 40, np.arange(40) / 40, indexing="ij")
+    coords = np.stack([yy, xx], -1).astype(np.float32)
+    image = (0.2 + 0.1 * xx)[..., None].astype(np.float32)
+    weight = np.zeros_like(image)
+    weight[[3, 10, 20, 25], [5, 30, 12, 38]] = 1.0
+    fit = fit_spline(image, weight, coords, FitParams(samples=9, epochs=20))
+    assert len(fit.rejections) == 2 and np.isfinite(fit.best_loss)
+
+
 def test_a_rejection_that_would_leave_almost_nothing_is_not_applied() -> None:
     model = np.zeros((20, 20, 1), np.float32)
     image = model + _noise(model.shape, 0.01)

@@ -48,7 +48,8 @@ class FitParams:
     samples: int = _p(32, "number of spline samples N", short="-N", minimum=3, maximum=512)
     order: int = _p(2, "polyharmonic order k (phi = r^k, r^k log r for even k)", short="-O",
                     minimum=1, maximum=4)
-    downscale: int = _p(8, "block size of the working image; 0 picks one from the image size",
+    downscale: int = _p(0, "block size of the working image; 0 (default) picks the one that"
+                        " brings the long side to ~128 working pixels",
                         short="-dx", minimum=0, maximum=256)
     downscale_function: str = _p("median", "how blocks are reduced", short="-df",
                                  choices=("median", "mean"))

@@ -12,7 +12,7 @@ BGX.params = (function () {
    var TABLE = [
       { name: "samples", type: "int", def: 32, min: 3, max: 512, label: "Samples N", ui: true },
       { name: "order", type: "int", def: 2, min: 1, max: 4, label: "Spline order", ui: true },
-      { name: "downscale", type: "int", def: 8, min: 0, max: 256, label: "Downscale", ui: true },
+      { name: "downscale", type: "int", def: 0, min: 0, max: 256, label: "Downscale (0 = auto)", ui: true },
       { name: "downscale_function", type: "str", def: "median", choices: ["median", "mean"], label: "Block reduction", ui: true },
       { name: "quantile", type: "float", def: 0.95, min: 0.5, max: 1.0, label: "Stretch quantile", ui: true, precision: 3 },
       { name: "target", type: "float", def: 0.25, min: 0.01, max: 0.9, label: "Target background", ui: true, precision: 3 },
