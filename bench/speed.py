@@ -1,7 +1,8 @@
 """Speed benchmark of the fit: time per step, steps to convergence, accuracy, peak memory.
 
 Each case builds a synthetic full-resolution sky with a known truth (a smooth gradient, stars
-and noise), block-median downscales it by 8 as the pipeline does, fits it twice in a fresh
+and noise), block-median downscales it as the pipeline does (by the default, automatic
+factor: ~128 blocks on the long side; ``--factor`` to choose), fits it twice in a fresh
 process, evaluates the model at full resolution, and reports the residual against the truth.
 Each case runs twice, in two fresh processes sharing a new XLA cache folder: in the first the
 first fit pays tracing and XLA compilation (a working size never seen before), in the second
@@ -30,8 +31,6 @@ import numpy as np
 
 from peak_memory import peak_rss_mib, reset_peak
 
-FACTOR = 8
-
 
 def synthetic(height: int, width: int, channels: int, seed: int = 0):
     """Full-res image and its smooth truth: a tilted, curved glow plus stars and noise."""
@@ -49,16 +48,16 @@ def synthetic(height: int, width: int, channels: int, seed: int = 0):
     return image, truth
 
 
-def downscale(a: np.ndarray) -> np.ndarray:
-    h, w = a.shape[0] // FACTOR, a.shape[1] // FACTOR
-    blocks = a[: h * FACTOR, : w * FACTOR].reshape(h, FACTOR, w, FACTOR, -1)
+def downscale(a: np.ndarray, factor: int) -> np.ndarray:
+    h, w = a.shape[0] // factor, a.shape[1] // factor
+    blocks = a[: h * factor, : w * factor].reshape(h, factor, w, factor, -1)
     return np.median(blocks, axis=(1, 3)).astype(np.float32)
 
 
-def working_coords(h: int, w: int, scale: int) -> np.ndarray:
+def working_coords(h: int, w: int, scale: int, factor: int) -> np.ndarray:
     yy, xx = np.meshgrid(
-        (np.arange(h) * FACTOR + FACTOR / 2) / scale,
-        (np.arange(w) * FACTOR + FACTOR / 2) / scale,
+        (np.arange(h) * factor + factor / 2) / scale,
+        (np.arange(w) * factor + factor / 2) / scale,
         indexing="ij",
     )
     return np.stack([yy, xx], -1).astype(np.float32)
@@ -99,15 +98,15 @@ def _peak_rss_mb() -> float:
     return round(peak_rss_mib(), 1)
 
 
-def run_case(height: int, width: int, channels: int, samples: int) -> dict[str, Any]:
+def run_case(height: int, width: int, channels: int, samples: int, factor: int) -> dict[str, Any]:
     from bgoptimizer.evaluate import evaluate_full
     from bgoptimizer.fit import fit_spline
     from bgoptimizer.params import FitParams
 
     rss_import = _peak_rss_mb()
     image, truth = synthetic(height, width, channels)
-    small, small_truth = downscale(image), downscale(truth)
-    coords = working_coords(*small.shape[:2], max(height, width))
+    small, small_truth = downscale(image, factor), downscale(truth, factor)
+    coords = working_coords(*small.shape[:2], max(height, width), factor)
     del image
     weight = np.ones_like(small)
     params = FitParams(samples=samples)
@@ -130,6 +129,7 @@ def run_case(height: int, width: int, channels: int, samples: int) -> dict[str, 
         "size": f"{width}x{height}",
         "channels": channels,
         "samples": samples,
+        "factor": factor,
         "working": f"{small.shape[1]}x{small.shape[0]}",
         "learning_rate": params.learning_rate,
         "regularisation": params.regularisation,
@@ -158,14 +158,23 @@ def run_case(height: int, width: int, channels: int, samples: int) -> dict[str, 
     }
 
 
-def matrix(args: argparse.Namespace) -> list[tuple[int, int, int, int]]:
+Case = tuple[int, int, int, int, int]
+"""height, width, channels, samples, block size"""
+
+
+def matrix(args: argparse.Namespace) -> list[Case]:
+    from bgoptimizer.downscale import auto_factor
+
     cases = []
-    for size in args.sizes:
+    for size in args.sizes or [f"{w}x{h}" for h, w, _, _ in DEFAULT]:
         width, height = map(int, size.split("x"))
-        for channels in args.channels:
-            for samples in args.samples:
-                cases.append((height, width, channels, samples))
-    return cases
+        factor = args.factor or auto_factor(height, width)
+        if args.sizes:
+            combos = [(c, n) for c in args.channels for n in args.samples]
+        else:
+            combos = [(c, n) for h, w, c, n in DEFAULT if (h, w) == (height, width)]
+        cases += [(height, width, c, n, factor) for c, n in combos]
+    return list(dict.fromkeys(cases))
 
 
 DEFAULT = [
@@ -179,7 +188,7 @@ DEFAULT = [
 ]
 
 
-def run_child(case: tuple[int, int, int, int], xla_cache: str) -> dict[str, Any]:
+def run_child(case: Case, xla_cache: str) -> dict[str, Any]:
     """One case in a fresh process using ``xla_cache`` as its XLA cache folder."""
     out = subprocess.run(
         [sys.executable, __file__, "--case", *map(str, case)],
@@ -196,12 +205,13 @@ def main() -> int:
     parser.add_argument("--sizes", nargs="+", help="WxH sizes (default: the standard matrix)")
     parser.add_argument("--channels", nargs="+", type=int, default=[1])
     parser.add_argument("--samples", nargs="+", type=int, default=[32])
-    parser.add_argument("--case", nargs=4, type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--factor", type=int, help="block size (default: the automatic one)")
+    parser.add_argument("--case", nargs=5, type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.case:  # one case in this (fresh) process: its peak RSS is the case's own
         print(json.dumps(run_case(*args.case)))
         return 0
-    cases = matrix(args) if args.sizes else DEFAULT
+    cases = matrix(args)
     results = []
     for case in cases:
         with tempfile.TemporaryDirectory() as cache:
