@@ -93,7 +93,9 @@ def test_progress_events(fitted):
     assert progress == sorted(progress) and progress[0] >= 0 and progress[-1] <= 1
     previews = [e.preview for e in events if e.preview is not None]
     assert len(previews) >= 2  # during the fit and once at the end
-    assert previews[-1].shape == (24, 36, 3) and 0 <= previews[-1].min() <= previews[-1].max() <= 1
+    # made from the input (96x144, under the preview size), not the 24x36 working image
+    assert all(p.shape == (96, 144, 3) for p in previews)
+    assert 0 <= previews[-1].min() <= previews[-1].max() <= 1
     assert result.preview is previews[-1]
 
 
@@ -169,3 +171,23 @@ def test_sky_above_the_white_point_is_fitted_not_clipped():
     error = np.abs(model - truth)[..., 0]
     assert error[corner].mean() < 0.05 * span
     assert error.mean() < 0.02 * span
+
+
+def test_previews_are_sharper_than_the_working_image():
+    """A 1100-pixel frame: the working image is ~128 blocks wide, the preview ~512 pixels,
+    reduced by block means with the missing border left out (and shown as 0)."""
+    from bgoptimizer.pipeline import PREVIEW_LONG_SIDE, _PreviewMaker
+    from bgoptimizer.working import prepare
+
+    big = make_sky(600, 1100, gradients=("moon",), seed=2)
+    params = FitParams()
+    work = prepare(big.image, params)
+    maker = _PreviewMaker.build(big.image, work, params)
+    assert work.image.shape[:2] == (67, 123)
+    assert maker.linear.shape == (200, 367, 3) and max(maker.linear.shape) <= PREVIEW_LONG_SIDE
+    assert maker.coords.shape == (200, 367, 2)
+    block = big.image[300:303, 600:603].mean((0, 1))
+    np.testing.assert_allclose(maker.linear[100, 200], block, rtol=1e-6)
+    assert maker.missing[0].all() and (maker.linear[0] == 0).all()  # the top border
+    shown = maker(np.full((200, 367, 3), 0.3, np.float32))
+    assert shown.shape == (200, 367, 3) and 0 <= shown.min() <= shown.max() <= 1

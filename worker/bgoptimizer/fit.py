@@ -243,6 +243,7 @@ def fit_spline(
     *,
     hooks: ProgressHooks | None = None,
     make_preview: Callable[[np.ndarray], np.ndarray] | None = None,
+    preview_coords: np.ndarray | None = None,
     device: str = "auto",
     execution: str = "xla",
 ) -> FitResult:
@@ -262,7 +263,11 @@ def fit_spline(
     hooks
         Progress events and cancellation.
     make_preview
-        ``model (h, w, C) -> preview``; called every ``params.preview_every`` epochs.
+        ``model (h', w', C) -> preview``; called every ``params.preview_every`` epochs with
+        the current model at ``preview_coords``.
+    preview_coords
+        (h', w', 2) points the previews are made at (default ``coords``): a preview can be
+        sharper than the working image.
     device
         ``auto``, ``cpu`` or ``gpu``.
     execution
@@ -296,7 +301,8 @@ def fit_spline(
     passes = params.rejection_passes + 1
     preview = None
     if make_preview is not None:
-        preview = lambda s: make_preview(_model(s, params, coords))  # noqa: E731
+        at = coords if preview_coords is None else preview_coords
+        preview = lambda s: make_preview(_model(s, params, at))  # noqa: E731
     progress = _Progress(hooks, params, preview, passes)
     with tf.device(resolve_device(device)):
         rng = np.random.default_rng(params.seed)

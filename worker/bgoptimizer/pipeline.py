@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from .correction import correct
+from .downscale import downscale
 from .exceptions import FormatError, ParameterError
 from .io.image import ImageData, Property
 from .masking import check_user_mask, missing_mask
@@ -85,12 +86,13 @@ class OutputPaths:
 
 @dataclass(frozen=True)
 class PipelineResult:
-    """Both images, the report and the final working-resolution preview (h, w, C) in [0, 1]."""
+    """Both images, the report and the final preview (about 512 pixels on the long side, in
+    [0, 1]; made only when someone listens to the progress events, else None)."""
 
     background: ImageData
     corrected: ImageData
     report: dict[str, Any]
-    preview: np.ndarray
+    preview: np.ndarray | None
 
 
 class _Progress:
@@ -144,18 +146,46 @@ class _Progress:
         return time.perf_counter() - self.start
 
 
-def _preview_maker(work: Working, params: FitParams) -> Callable[[np.ndarray], np.ndarray]:
-    """``model_working -> display-stretched corrected working image``, for live previews."""
-    linear = work.stretch.inverse(work.image)
-    small_missing = np.isnan(linear).any(axis=2)
-    linear = np.where(small_missing[..., None], 0, linear).astype(np.float32)
+PREVIEW_LONG_SIDE = 512
+"""Long side of the previews, in pixels: the dialog shows them up to 1024 wide, and the fit's
+working image (~128 blocks) would be a blurry thumbnail there."""
 
-    def make(model_working: np.ndarray) -> np.ndarray:
-        model = work.stretch.inverse(np.asarray(model_working, np.float32))
-        fixed = correct(linear, model, small_missing, params.correction).corrected
-        return display_stretch(fixed, quantile=params.quantile, target=params.target)
 
-    return make
+@dataclass(frozen=True)
+class _PreviewMaker:
+    """``model at coords -> display-stretched corrected image``, for live and final previews.
+
+    The image is the input reduced (block mean, missing pixels ignored) to about
+    :data:`PREVIEW_LONG_SIDE` pixels, or the working image when that is already as large.
+    """
+
+    linear: np.ndarray
+    missing: np.ndarray
+    coords: np.ndarray
+    stretch: StretchParams
+    params: FitParams
+
+    @classmethod
+    def build(cls, pixels: np.ndarray, work: Working, params: FitParams) -> _PreviewMaker:
+        height, width, _ = pixels.shape
+        factor = max(1, math.ceil(max(height, width) / PREVIEW_LONG_SIDE))
+        if factor >= work.factor:
+            linear, coords = work.stretch.inverse(work.image), work.coords
+        else:
+
+            def valid(band: np.ndarray, rows: slice) -> np.ndarray:
+                return np.where(work.missing[rows, :, None], np.nan, band).astype(np.float32)
+
+            small = downscale(pixels, factor, "mean", transform=valid)
+            linear, coords = small.pixels, small.coords
+        small_missing = np.isnan(linear).any(axis=2)
+        linear = np.where(small_missing[..., None], 0, linear).astype(np.float32)
+        return cls(linear, small_missing, coords, work.stretch, params)
+
+    def __call__(self, model_stretched: np.ndarray) -> np.ndarray:
+        model = self.stretch.inverse(np.asarray(model_stretched, np.float32))
+        fixed = correct(self.linear, model, self.missing, self.params.correction).corrected
+        return display_stretch(fixed, quantile=self.params.quantile, target=self.params.target)
 
 
 def run_image(
@@ -217,21 +247,22 @@ def _run(
         raise ParameterError("no pixel is left to fit: check the thresholds and the mask")
     h, w, _ = work.image.shape
     progress.stage(Stage.OPTIMISING, f"fitting {params.samples} samples on {w}x{h} pixels")
-    make_preview = _preview_maker(work, params)
+    previews = _PreviewMaker.build(pixels, work, params) if progress.listening else None
     fit = fit_spline(
         work.image,
         work.weight,
         work.coords,
         params,
         hooks=progress.fit_hooks(),
-        make_preview=make_preview if progress.listening else None,
+        make_preview=previews,
+        preview_coords=None if previews is None else previews.coords,
         device=device,
     )
     progress.stage(Stage.EVALUATING, f"evaluating the model at {width}x{height}")
     model = evaluate_full(fit, height, width, device=device, transform=sp.inverse)
     result = correct(pixels, model, missing, params.correction, reuse_model=True)
     del model
-    preview = make_preview(fit.evaluate(work.coords))
+    preview = None if previews is None else previews(fit.evaluate(previews.coords))
     progress.finish(Stage.EVALUATING, "model ready", preview=preview)
     report = build_report(
         params=params,
