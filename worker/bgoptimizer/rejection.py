@@ -159,22 +159,17 @@ def relocate(
     -------
     numpy.ndarray, numpy.ndarray
         (N, 2) positions (moved ones on a working pixel's centre) and the (N,) bool of the
-        samples that moved. A sample whose nearest weighted block already holds a sample
-        stays where it is (when only a few blocks are left, many would land on one).
+        samples that moved. Several samples may land on one block (they then hold the
+        object's edge more firmly; the regularised system stays solvable), but with fewer
+        weighted blocks than samples nothing moves: samples stacked on two or three blocks
+        leave the spline's linear part undetermined (a singular system).
     """
     keep = (weight > 0).any(axis=2)
     rows, cols = nearest_pixels(coords, centres)
     moved = ~keep[rows, cols]
-    if not moved.any() or not keep.any():
+    if not moved.any() or keep.sum() < len(centres):  # see "Returns"
         return centres, np.zeros(len(centres), bool)
     near = ndimage.distance_transform_edt(~keep, return_distances=False, return_indices=True)
-    target = np.stack([near[0][rows, cols], near[1][rows, cols]], axis=1)
-    taken = {(int(r), int(c)) for r, c in zip(rows[~moved], cols[~moved], strict=True)}
-    for i in np.flatnonzero(moved):  # two samples on one block make the spline singular
-        block = (int(target[i, 0]), int(target[i, 1]))
-        if block in taken:
-            moved[i] = False
-        taken.add(block)
     out = np.array(centres, copy=True)
-    out[moved] = coords[target[moved, 0], target[moved, 1]]
+    out[moved] = coords[near[0][rows[moved], cols[moved]], near[1][rows[moved], cols[moved]]]
     return out, moved
