@@ -1,7 +1,7 @@
 """Compiled once per shape: repeated fits of one working size must not retrace (STYLE 9).
 
 The worker fits image after image of the same size; a retrace costs seconds of XLA
-compilation each time. The epoch functions the fit asks for are recorded (the real ones are
+compilation each time. The epochs functions the fit asks for are recorded (the real ones are
 called) and their trace counts read back.
 """
 
@@ -26,7 +26,7 @@ def _problem(h: int = 30, w: int = 45) -> tuple[np.ndarray, np.ndarray, np.ndarr
 @pytest.fixture
 def recorded(monkeypatch: pytest.MonkeyPatch) -> list:
     functions: list = []
-    real = fit_module.epoch_function
+    real = fit_module.epochs_function
     real.cache_clear()
 
     def recording(*args, **kwargs):
@@ -34,7 +34,7 @@ def recorded(monkeypatch: pytest.MonkeyPatch) -> list:
         functions.append(fn)
         return fn
 
-    monkeypatch.setattr(fit_module, "epoch_function", recording)
+    monkeypatch.setattr(fit_module, "epochs_function", recording)
     return functions
 
 

@@ -186,7 +186,7 @@ def test_early_stopping_restores_the_best_state_and_lowers_the_rate() -> None:
     data, pixels = pixel_data(image, np.ones_like(image), coords, np.random.default_rng(0))
     plan = EpochPlan.build(data, pixels, params.order)
     knobs = Knobs.build(
-        LossWeights.from_params(params), params.regularisation, frame_bounds(coords)
+        LossWeights.from_params(params), params.regularisation, frame_bounds(coords), params
     )
     again = exact_loss(plan, data, knobs, tf.constant(fit.centres), tf.constant(fit.values))
     assert float(again) == pytest.approx(fit.best_loss, rel=1e-5)
@@ -235,29 +235,46 @@ def test_eager_and_compiled_agree(compiled_problem, execution: str) -> None:
     assert compiled.timings["per_step_ms"] > 0 and compiled.device == "CPU"
 
 
-def test_a_non_finite_loss_ends_the_fit_on_the_best_finite_state(monkeypatch) -> None:
-    """The real epoch function, with its loss turned to NaN from the 6th epoch on (what a
-    diverging step gives): the fit stops there and returns the best state before it."""
+def test_epochs_give_the_same_result_however_they_are_split_between_calls(
+    compiled_problem, monkeypatch
+) -> None:
+    """The driver sizes its calls by the clock; the numbers must not depend on it."""
     from bgoptimizer import fit as fit_module
 
-    real = fit_module.epoch_function
-    calls = []
+    params = _params(epochs=12, initializer="random", seed=3)
+    together = fit_spline(*compiled_problem, params)
+    monkeypatch.setattr(fit_module, "_epochs_per_call", lambda seconds, epochs: 1)
+    one_by_one = fit_spline(*compiled_problem, params)
+    np.testing.assert_array_equal(together.centres, one_by_one.centres)
+    np.testing.assert_array_equal(together.values, one_by_one.values)
+    assert together.loss_history == one_by_one.loss_history
+    assert together.best_epoch == one_by_one.best_epoch
 
-    def diverging(*args, **kwargs):
-        epoch = real(*args, **kwargs)
 
-        def run(*a):
-            state, loss = epoch(*a)
-            calls.append(float(loss))
-            return state, loss if len(calls) < 6 else tf.constant(np.nan, loss.dtype)
+@pytest.fixture
+def poisoned_loss(monkeypatch: pytest.MonkeyPatch) -> tf.Variable:
+    """The real exact loss inside the compiled epochs, turned to NaN from its 6th call on
+    (what a diverging step gives); the count of calls is returned."""
+    from bgoptimizer import fit_train
 
-        return run
+    real, calls = fit_train.exact_loss, tf.Variable(0)
 
-    monkeypatch.setattr(fit_module, "epoch_function", diverging)
+    def poisoned(*args: object) -> tf.Tensor:
+        loss = real(*args)
+        return tf.where(calls.assign_add(1) >= 6, tf.constant(np.nan, loss.dtype), loss)
+
+    monkeypatch.setattr(fit_train, "exact_loss", poisoned)
+    fit_train.epochs_function.cache_clear()
+    yield calls
+    fit_train.epochs_function.cache_clear()  # no poisoned function left for other tests
+
+
+def test_a_non_finite_loss_ends_the_fit_on_the_best_finite_state(poisoned_loss) -> None:
     coords = _coords(12, 18)
     image = _gradient(coords)
     fit = fit_spline(image, np.ones_like(image), coords, _params(epochs=50), execution="graph")
-    assert fit.epochs_run == 5 and fit.stopped_early and len(calls) == 6
-    assert np.all(np.isfinite(fit.loss_history)) and np.all(np.isfinite(fit.values))
-    assert fit.best_loss == min(calls[:5]) and fit.best_epoch == 1 + int(np.argmin(calls[:5]))
+    assert fit.epochs_run == 5 and fit.stopped_early and int(poisoned_loss) == 6
+    history = np.array(fit.loss_history)
+    assert np.all(np.isfinite(history)) and np.all(np.isfinite(fit.values))
+    assert fit.best_loss == history.min() and fit.best_epoch == 1 + int(history.argmin())
     assert np.isfinite(fit.evaluate(coords)).all()

@@ -1,8 +1,10 @@
 """Fit the background spline: Adam on sample positions and values, with a plateau schedule.
 
-The driver around :mod:`bgoptimizer.fit_train`'s compiled epochs: it keeps the best state
-by the exact loss, lowers the learning rate on plateaus, stops early, reports progress (at
-most ~10 events a second, plus live previews) and checks for cancellation after every epoch.
+The driver around :mod:`bgoptimizer.fit_train`'s compiled epochs, which keep the best
+state by the exact loss, lower the learning rate on plateaus and stop early by themselves.
+Python runs between calls of many epochs (about ``REPORT_INTERVAL`` each): it reports
+progress (at most ~10 events a second, plus live previews), checks for cancellation, and
+chains the first pass and the rejection refits.
 """
 
 from __future__ import annotations
@@ -28,13 +30,16 @@ from .fit_init import (
 )
 from .fit_loss import LossWeights
 from .fit_train import (
+    EPOCHS_PER_CALL,
     EpochPlan,
     Knobs,
     PixelData,
+    Tracker,
     TrainState,
-    epoch_function,
+    epochs_function,
     exact_loss,
     initial_state,
+    start_tracker,
 )
 from .numerics import NUMERICS
 from .params import FitParams
@@ -136,41 +141,6 @@ class FitResult:
         return evaluate_points(self.spline(), coords)
 
 
-@dataclass
-class _Schedule:
-    """Best-state tracking, plateau learning-rate reduction and early stopping (Keras-like).
-
-    An epoch improves when its loss is below the reference by more than ``min_delta``; that
-    resets both waits. The kept (best) state is the lowest exact loss seen, improvement or not.
-    """
-
-    params: FitParams
-    lr: float
-    best_loss: float
-    best: TrainState
-    reference: float = float("inf")
-    best_epoch: int = 0
-    wait: int = 0
-    lr_wait: int = 0
-
-    def __post_init__(self) -> None:
-        self.reference = self.best_loss
-
-    def update(self, epoch: int, loss: float, state: TrainState) -> bool:
-        """Take one epoch's exact loss; returns whether to stop."""
-        if loss < self.best_loss:
-            self.best_loss, self.best, self.best_epoch = loss, state, epoch
-        if loss < self.reference - self.params.min_delta:
-            self.reference, self.wait, self.lr_wait = loss, 0, 0
-            return False
-        self.wait += 1
-        self.lr_wait += 1
-        if self.lr_wait >= self.params.lr_patience:
-            self.lr = max(self.lr * self.params.lr_factor, NUMERICS.min_learning_rate)
-            self.lr_wait = 0
-        return self.wait >= self.params.patience
-
-
 class _Progress:
     """Throttled progress events with optional live previews, and the cancel check."""
 
@@ -182,34 +152,47 @@ class _Progress:
         passes: int = 1,
     ) -> None:
         self.hooks, self.params, self.preview = hooks, params, preview
-        self.passes, self.index, self.done = passes, 0, 0
+        self.passes, self.index, self.done, self.in_pass = passes, 0, 0, 0
         self.start = time.perf_counter()
         self.last = -float("inf")
 
     def next_pass(self) -> None:
         """Start the next pass: its epochs are numbered on from the previous pass's."""
         self.index += 1
+        self.in_pass = 0
 
-    def epoch(self, epoch: int, loss: float, lr: float, state: TrainState) -> None:
-        """Check for cancellation, then report if it is time to.
+    def until_preview(self) -> int:
+        """Epochs until the next live preview is due (a call must end there), or the most
+        one call runs when there are no previews."""
+        every = self.params.preview_every
+        if self.preview is None or every <= 0:
+            return EPOCHS_PER_CALL
+        return every - self.done % every
 
-        ``epoch`` counts within the pass; events carry the count over all passes, and the
-        progress is the pass's share of the whole (each pass gets an equal share).
+    def epochs(self, count: int, loss: float, lr: float, state: TrainState) -> None:
+        """After a call that ran ``count`` epochs: check for cancellation, then report if it
+        is time to (with a preview when the epoch count reached a multiple of
+        ``preview_every``).
+
+        Events carry the epoch count over all passes, and the progress is the pass's share of
+        the whole (each pass gets an equal share).
         """
         self.hooks.check_cancel()
-        self.done += 1
+        self.done += count
+        self.in_pass += count
         every = self.params.preview_every
         with_preview = self.preview is not None and every > 0 and self.done % every == 0
         now = time.perf_counter()
         if with_preview or now - self.last >= REPORT_INTERVAL:
             self.last = now
-            share = (self.index + epoch / self.params.epochs) / self.passes
+            share = (self.index + self.in_pass / self.params.epochs) / self.passes
             self.hooks.report(
                 ProgressEvent(
                     stage=Stage.OPTIMISING,
                     progress=share,
                     elapsed=now - self.start,
-                    message=f"pass {self.index + 1}/{self.passes}, epoch {epoch}: loss {loss:.6g}",
+                    message=f"pass {self.index + 1}/{self.passes}, epoch {self.in_pass}: "
+                    f"loss {loss:.6g}",
                     epoch=self.done,
                     epochs=self.params.epochs * self.passes,
                     loss=loss,
@@ -395,16 +378,16 @@ class _Problem:
         data, pixels = pixel_data(self.image, weight, self.coords, rng)
         plan = EpochPlan.build(data, pixels, self.params.order)
         state = initial_state(tf.constant(centres), tf.constant(values))
-        knobs = Knobs.build(self.loss_weights, regularisation, self.bounds)
+        params = _refit_schedule(self.params) if refit else self.params
+        knobs = Knobs.build(self.loss_weights, regularisation, self.bounds, params)
         start_loss = _exact(plan, data, knobs, state)
         if not np.isfinite(start_loss):
             raise NumericalError("the starting spline gives a non-finite loss")
-        params = _refit_schedule(self.params) if refit else self.params
-        schedule = _Schedule(params, params.learning_rate, start_loss, state)
+        tracker = start_tracker(params.learning_rate, start_loss, state)
+        offsets = rng.integers(pixels, size=params.epochs).astype(np.int32)
         init_time = time.perf_counter() - started
-        epoch = epoch_function(plan, self.execution)
-        trainer = _Epochs(epoch, data, knobs, plan.steps)
-        result = _optimise(trainer, schedule, progress, rng, pixels)
+        trainer = _Epochs(epochs_function(plan, self.execution), data, knobs, plan.steps)
+        result = _optimise(trainer, state, tracker, offsets, progress, params)
         result.timings["init"] = init_time
         return result
 
@@ -463,55 +446,85 @@ def _model(state: TrainState, params: FitParams, coords: np.ndarray) -> np.ndarr
 
 @dataclass(frozen=True)
 class _Epochs:
-    """The epoch function bound to its data and knobs."""
+    """The compiled epochs bound to their data and knobs."""
 
     run: Callable
     data: PixelData
     knobs: Knobs
     steps: int
 
+    def __call__(
+        self, state: TrainState, tracker: Tracker, offsets: np.ndarray
+    ) -> tuple[TrainState, Tracker, list[float], bool]:
+        """Run ``len(offsets)`` epochs (fewer if the schedule stops or a loss is not finite);
+        the losses of those run, and whether the last one was finite."""
+        count = len(offsets)
+        padded = np.zeros(EPOCHS_PER_CALL, np.int32)
+        padded[:count] = offsets
+        before = int(tracker.epoch)
+        state, tracker, losses, finite = self.run(
+            self.data, self.knobs, state, tracker, tf.constant(padded), tf.constant(count)
+        )
+        ran = int(tracker.epoch) - before
+        return state, tracker, losses.numpy()[:ran].tolist(), bool(finite)
+
+
+def _epochs_per_call(seconds: float, epochs: int) -> int:
+    """How many epochs the next call should run to last about ``REPORT_INTERVAL``.
+
+    Examples
+    --------
+    >>> _epochs_per_call(0.05, 10), _epochs_per_call(0.0, 10), _epochs_per_call(9.0, 1)
+    (20, 256, 1)
+    """
+    if seconds <= 0:
+        return EPOCHS_PER_CALL
+    return int(min(max(REPORT_INTERVAL * epochs / seconds, 1), EPOCHS_PER_CALL))
+
 
 def _optimise(
     trainer: _Epochs,
-    schedule: _Schedule,
+    state: TrainState,
+    tracker: Tracker,
+    offsets: np.ndarray,
     progress: _Progress,
-    rng: np.random.Generator,
-    pixels: int,
+    params: FitParams,
 ) -> FitResult:
-    """Run epochs until early stopping, the epoch limit or a non-finite loss."""
-    params = schedule.params
-    state = schedule.best
+    """Run calls of many epochs until early stopping, the epoch limit or a non-finite loss.
+
+    The first call runs one epoch (its time, with the compilation, is ``first_epoch``); each
+    later call runs as many as last about ``REPORT_INTERVAL``, ending where a live preview is
+    due. The epochs' results do not depend on how they are split between calls.
+    """
     history: list[float] = []
-    stopped = False
+    finite = True
     started = time.perf_counter()
     first_epoch = 0.0
-    for epoch in range(1, params.epochs + 1):
-        offset = tf.constant(int(rng.integers(pixels)), tf.int32)
-        lr = tf.constant(schedule.lr, NUMERICS.dtype)
-        state, loss_t = trainer.run(trainer.data, trainer.knobs, state, lr, offset)
-        loss = float(loss_t)
-        if epoch == 1:
+    per_call = 1
+    while len(history) < params.epochs and finite and not bool(tracker.stop):
+        count = min(per_call, params.epochs - len(history), progress.until_preview())
+        done = len(history)
+        called = time.perf_counter()
+        state, tracker, losses, finite = trainer(state, tracker, offsets[done : done + count])
+        seconds = time.perf_counter() - called
+        history += losses
+        if done == 0:
             first_epoch = time.perf_counter() - started
-        if not np.isfinite(loss):  # recover: keep the best finite state and stop
-            stopped = True
-            break
-        history.append(loss)
-        stopped = schedule.update(epoch, loss, state)
-        progress.epoch(epoch, loss, schedule.lr, state)
-        if stopped:
-            break
+        else:
+            per_call = _epochs_per_call(seconds, len(losses))
+        if losses:
+            progress.epochs(len(losses), losses[-1], float(tracker.lr), state)
     optimise = time.perf_counter() - started
     steady = max(len(history) - 1, 0) * trainer.steps
-    best = schedule.best
     regularisation = float(trainer.knobs.regularisation)
-    spline = solve(best.centres, best.values, params.order, regularisation)
-    result = FitResult._from_spline(spline, best.values, regularisation)
+    spline = solve(tracker.best_centres, tracker.best_values, params.order, regularisation)
+    result = FitResult._from_spline(spline, tracker.best_values, regularisation)
     result.loss_history = history
     result.epochs_run = len(history)
-    result.best_epoch = schedule.best_epoch
-    result.best_loss = schedule.best_loss
-    result.stopped_early = stopped
-    result.final_lr = schedule.lr
+    result.best_epoch = int(tracker.best_epoch)
+    result.best_loss = float(tracker.best_loss)
+    result.stopped_early = bool(tracker.stop) or not finite
+    result.final_lr = float(tracker.lr)
     result.timings = {
         "optimise": optimise,
         "first_epoch": first_epoch,

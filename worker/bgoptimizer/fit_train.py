@@ -1,12 +1,17 @@
-"""The compiled part of the fit: one epoch of mini-batch Adam steps, then the exact loss.
+"""The compiled part of the fit: many epochs of mini-batch Adam steps and their schedule.
 
-An epoch is one pass over the working pixels in cache-sized mini-batches, capped at
-``NUMERICS.max_epoch_steps`` batches (the pixels are shuffled once, and each epoch starts at a
-new seeded offset), all inside one compiled call: no Python runs between steps. The epoch ends
-with the exact full-batch loss of the new state, computed in chunks, which the caller uses for
-early stopping, the plateau schedule and best-state selection. The trainable parameters are
-the sample positions and values; the spline weights are re-solved from them at every step (an
-(N + 3)² system, cheap next to the pixels).
+An epoch is one pass over the working pixels in balanced, cache-sized mini-batches (capped
+at ``NUMERICS.max_epoch_steps`` batches; the pixels are shuffled once and each epoch starts
+at a new seeded offset), followed by the exact full-batch loss of the new state, computed
+in chunks. That exact loss drives the schedule: the best state is kept, the learning rate
+drops on plateaus, and early stopping ends the fit (Keras' semantics, see :class:`Tracker`).
+
+One compiled call runs up to ``EPOCHS_PER_CALL`` epochs *and* their schedule: no Python runs
+between steps or between epochs inside a call. A call costs ~1–2 ms of dispatch on a 2-core
+CPU, as much as a whole epoch of a 128-pixel working image, so the Python driver in
+:mod:`bgoptimizer.fit` asks for as many epochs per call as fit in its reporting interval.
+The trainable parameters are the sample positions and values; the spline weights are
+re-solved from them at every step (an (N + 3)² system, cheap next to the pixels).
 """
 
 from __future__ import annotations
@@ -19,20 +24,28 @@ import tensorflow as tf
 
 from .fit_loss import LossWeights, pixel_loss
 from .numerics import NUMERICS
+from .params import FitParams
 from .spline import evaluate, solve
 from .xla_cache import recovering
 
 __all__ = [
+    "EPOCHS_PER_CALL",
     "EXECUTIONS",
     "EpochPlan",
     "Knobs",
     "PixelData",
+    "ScheduleKnobs",
+    "Tracker",
     "TrainState",
-    "epoch_function",
+    "epochs_function",
     "exact_loss",
     "initial_state",
-    "run_epoch",
+    "run_epochs",
+    "start_tracker",
 ]
+
+EPOCHS_PER_CALL = 256
+"""Most epochs one compiled call runs (the size of its loss buffer)."""
 
 
 class PixelData(NamedTuple):
@@ -48,20 +61,53 @@ class PixelData(NamedTuple):
     valid: tf.Tensor
 
 
+class ScheduleKnobs(NamedTuple):
+    """The schedule's settings as tensors: changing them does not recompile.
+
+    ``min_delta``, ``lr_factor`` and ``min_lr`` are floats of the engine's dtype,
+    ``patience`` and ``lr_patience`` int32 epoch counts.
+    """
+
+    min_delta: tf.Tensor
+    lr_factor: tf.Tensor
+    min_lr: tf.Tensor
+    patience: tf.Tensor
+    lr_patience: tf.Tensor
+
+    @classmethod
+    def build(cls, params: FitParams) -> ScheduleKnobs:
+        """The schedule ``params`` ask for."""
+        real = lambda v: tf.constant(v, NUMERICS.dtype)  # noqa: E731
+        return cls(
+            real(params.min_delta),
+            real(params.lr_factor),
+            real(NUMERICS.min_learning_rate),
+            tf.constant(params.patience, tf.int32),
+            tf.constant(params.lr_patience, tf.int32),
+        )
+
+
 class Knobs(NamedTuple):
-    """Per-fit numbers passed into the compiled code as tensors: loss weights, smoothing, and
-    the (2, 2) ``[low, high]`` ``(y, x)`` frame the sample positions are kept inside."""
+    """Per-fit numbers passed into the compiled code as tensors: loss weights, smoothing, the
+    (2, 2) ``[low, high]`` ``(y, x)`` frame the sample positions are kept inside, and the
+    schedule."""
 
     weights: LossWeights
     regularisation: tf.Tensor
     bounds: tf.Tensor
+    schedule: ScheduleKnobs
 
     @classmethod
-    def build(cls, weights: LossWeights, regularisation: float, bounds: Any) -> Knobs:
-        """Knobs as float tensors of the engine's dtype."""
+    def build(
+        cls, weights: LossWeights, regularisation: float, bounds: Any, params: FitParams
+    ) -> Knobs:
+        """Knobs as tensors of the engine's dtype."""
         as_tensor = lambda v: tf.constant(v, NUMERICS.dtype)  # noqa: E731
         return cls(
-            LossWeights(*map(as_tensor, weights)), as_tensor(regularisation), as_tensor(bounds)
+            LossWeights(*map(as_tensor, weights)),
+            as_tensor(regularisation),
+            as_tensor(bounds),
+            ScheduleKnobs.build(params),
         )
 
 
@@ -83,6 +129,58 @@ def initial_state(centres: tf.Tensor, values: tf.Tensor) -> TrainState:
     return TrainState(centres, values, zc, zv, zc, zv, tf.zeros((), NUMERICS.dtype))
 
 
+class Tracker(NamedTuple):
+    """The schedule's state: best state kept, plateau waits, learning rate, stop flag.
+
+    An epoch improves when its loss is below ``reference`` by more than ``min_delta``; that
+    resets both waits. The kept (best) state is the lowest exact loss seen, improvement or
+    not. ``epoch`` counts the epochs run (with a finite loss); ``best_epoch`` 0 is the start.
+    """
+
+    lr: tf.Tensor
+    best_loss: tf.Tensor
+    best_centres: tf.Tensor
+    best_values: tf.Tensor
+    best_epoch: tf.Tensor
+    reference: tf.Tensor
+    wait: tf.Tensor
+    lr_wait: tf.Tensor
+    epoch: tf.Tensor
+    stop: tf.Tensor
+
+
+def start_tracker(lr: float, loss: float, state: TrainState) -> Tracker:
+    """The schedule before the first epoch: the starting state is the best so far."""
+    zero = tf.constant(0, tf.int32)
+    real = lambda v: tf.constant(v, NUMERICS.dtype)  # noqa: E731
+    return Tracker(
+        real(lr), real(loss), state.centres, state.values, zero, real(loss), zero, zero, zero,
+        tf.constant(False),
+    )
+
+
+def _track(knobs: ScheduleKnobs, tracker: Tracker, loss: tf.Tensor, state: TrainState) -> Tracker:
+    """Take one epoch's finite exact loss (Keras' ReduceLROnPlateau + EarlyStopping)."""
+    epoch = tracker.epoch + 1
+    better = loss < tracker.best_loss
+    improved = loss < tracker.reference - knobs.min_delta
+    wait = tf.where(improved, 0, tracker.wait + 1)
+    lr_wait = tf.where(improved, 0, tracker.lr_wait + 1)
+    drop = lr_wait >= knobs.lr_patience
+    return Tracker(
+        lr=tf.where(drop, tf.maximum(tracker.lr * knobs.lr_factor, knobs.min_lr), tracker.lr),
+        best_loss=tf.where(better, loss, tracker.best_loss),
+        best_centres=tf.where(better, state.centres, tracker.best_centres),
+        best_values=tf.where(better, state.values, tracker.best_values),
+        best_epoch=tf.where(better, epoch, tracker.best_epoch),
+        reference=tf.where(improved, loss, tracker.reference),
+        wait=wait,
+        lr_wait=tf.where(drop, 0, lr_wait),
+        epoch=epoch,
+        stop=wait >= knobs.patience,
+    )
+
+
 def _adam(
     param: tf.Tensor, grad: tf.Tensor, m: tf.Tensor, v: tf.Tensor, lr: tf.Tensor, step: tf.Tensor
 ) -> tuple[tf.Tensor, tf.Tensor, tf.Tensor]:
@@ -98,8 +196,8 @@ def _adam(
 class EpochPlan(NamedTuple):
     """The static shape of one problem's epochs; equal plans share one compiled function.
 
-    Loss weights and regularisation are not part of it: they are tensors passed at each call
-    (:class:`Knobs`), so fits that differ only in them reuse the compiled code.
+    Loss weights, regularisation and the schedule are not part of it: they are tensors
+    passed at each call (:class:`Knobs`), so fits that differ only in them reuse the code.
 
     Attributes
     ----------
@@ -108,7 +206,8 @@ class EpochPlan(NamedTuple):
     pixels
         P, the number of real pixels.
     batch
-        Pixels per step, ``min(NUMERICS.batch_pixels, P)``.
+        Pixels per step: P split into equal batches of at most ``NUMERICS.batch_pixels``
+        when that takes at most ``max_epoch_steps`` of them, else ``batch_pixels``.
     chunk
         Pixels per chunk of the exact loss.
     """
@@ -120,9 +219,21 @@ class EpochPlan(NamedTuple):
 
     @classmethod
     def build(cls, data: PixelData, pixels: int, order: int) -> EpochPlan:
-        """The plan for ``pixels`` real pixels in ``data``."""
+        """The plan for ``pixels`` real pixels in ``data``.
+
+        Examples
+        --------
+        >>> data = PixelData(*[None] * 3, tf.zeros(16384))
+        >>> EpochPlan.build(data, 10375, 2)  # two batches of 5188, not 8192 + a wrap-around
+        EpochPlan(order=2, pixels=10375, batch=5188, chunk=16384)
+        """
         chunk = min(NUMERICS.eval_pixels, int(data.valid.shape[0]))
-        return cls(order, pixels, min(NUMERICS.batch_pixels, pixels), chunk)
+        batches = -(-pixels // NUMERICS.batch_pixels)
+        if batches > NUMERICS.max_epoch_steps:
+            batch = NUMERICS.batch_pixels
+        else:
+            batch = -(-pixels // batches)
+        return cls(order, pixels, batch, chunk)
 
     @property
     def steps(self) -> int:
@@ -166,7 +277,7 @@ def _step(
     return TrainState(centres, values, m_c, m_v, v_c, v_v, step)
 
 
-def run_epoch(
+def _epoch(
     plan: EpochPlan,
     data: PixelData,
     knobs: Knobs,
@@ -184,6 +295,56 @@ def run_epoch(
 
     _, state = tf.while_loop(lambda i, s: i < plan.steps, body, (tf.constant(0), state))
     return state, exact_loss(plan, data, knobs, state.centres, state.values)
+
+
+_Carry = tuple[tf.Tensor, TrainState, Tracker, tf.Tensor, tf.Tensor]
+"""The epochs loop's variables: epoch index, state, tracker, loss buffer, finite flag."""
+
+
+def run_epochs(
+    plan: EpochPlan,
+    data: PixelData,
+    knobs: Knobs,
+    state: TrainState,
+    tracker: Tracker,
+    offsets: tf.Tensor,
+    count: tf.Tensor,
+) -> tuple[TrainState, Tracker, tf.Tensor, tf.Tensor]:
+    """Up to ``count`` epochs, ``offsets[i]`` the first pixel of epoch ``i``'s batches.
+
+    Stops early when the schedule says so, or at the first non-finite loss (that epoch is
+    not counted and its state not kept: the fit then ends on the best finite state).
+
+    Returns
+    -------
+    state, tracker
+        After the last epoch run.
+    losses
+        (``EPOCHS_PER_CALL``,) exact loss of each epoch run, in order; 0 past them.
+    finite
+        False when the call ended on a non-finite loss.
+    """
+
+    def more(
+        i: tf.Tensor, s: TrainState, t: Tracker, losses: tf.Tensor, finite: tf.Tensor
+    ) -> tf.Tensor:
+        return (i < count) & ~t.stop & finite
+
+    def body(
+        i: tf.Tensor, s: TrainState, t: Tracker, losses: tf.Tensor, finite: tf.Tensor
+    ) -> _Carry:
+        new, loss = _epoch(plan, data, knobs, s, t.lr, offsets[i])
+        ok = tf.math.is_finite(loss)
+        t = tf.nest.map_structure(
+            lambda a, b: tf.where(ok, a, b), _track(knobs.schedule, t, loss, new), t
+        )
+        losses = tf.tensor_scatter_nd_update(losses, [[i]], [tf.where(ok, loss, 0.0)])
+        return i + 1, new, t, losses, ok
+
+    losses = tf.zeros((EPOCHS_PER_CALL,), NUMERICS.dtype)
+    start = (tf.constant(0), state, tracker, losses, tf.constant(True))
+    _, state, tracker, losses, finite = tf.while_loop(more, body, start)
+    return state, tracker, losses, finite
 
 
 def exact_loss(
@@ -208,7 +369,7 @@ def exact_loss(
     return total / plan.pixels
 
 
-EpochFunction = Callable[..., tuple[TrainState, tf.Tensor]]
+EpochsFunction = Callable[..., tuple[TrainState, Tracker, tf.Tensor, tf.Tensor]]
 
 
 EXECUTIONS = ("xla", "graph", "eager")
@@ -217,17 +378,17 @@ EXECUTIONS = ("xla", "graph", "eager")
 
 
 @functools.lru_cache(maxsize=8)
-def epoch_function(plan: EpochPlan, execution: str = "xla") -> EpochFunction:
-    """``(data, knobs, state, lr, offset) -> (state, exact loss)`` for ``plan``.
+def epochs_function(plan: EpochPlan, execution: str = "xla") -> EpochsFunction:
+    """``(data, knobs, state, tracker, offsets, count) -> (state, tracker, losses, finite)``.
 
     Traced with AutoGraph off (the loops are explicit) and cached per plan, so repeated fits
     of one size (a worker's jobs, the tests) trace and compile once.
     """
     if execution not in EXECUTIONS:
         raise ValueError(f"execution must be one of {EXECUTIONS}, got {execution!r}")
-    epoch = functools.partial(run_epoch, plan)
+    run = functools.partial(run_epochs, plan)
     if execution == "eager":
-        return epoch
+        return run
     if execution == "graph":
-        return tf.function(epoch, autograph=False)
-    return recovering(lambda: tf.function(epoch, jit_compile=True, autograph=False))
+        return tf.function(run, autograph=False)
+    return recovering(lambda: tf.function(run, jit_compile=True, autograph=False))
