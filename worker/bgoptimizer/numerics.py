@@ -29,8 +29,9 @@ class Numerics:
     min_learning_rate
         Floor of the learning rate when plateaus reduce it.
     batch_pixels
-        Working pixels per optimisation step: small enough that a step's P x N temporaries
-        stay in cache (~1 MB at N = 32), large enough to average the noise of the L1 loss.
+        Most working pixels per optimisation step: small enough that a step's P x N
+        temporaries stay in cache (~1 MB at N = 32), large enough to average the noise of
+        the L1 loss. An epoch splits the pixels into equal batches of at most this many.
     max_epoch_steps
         Most steps in one epoch. An epoch is one pass over the working pixels up to this
         many batches: convergence is counted in steps (Adam moves each parameter by about

@@ -91,7 +91,7 @@ class FitParams:
                              maximum=32)
     patience: int = _p(50, "epochs without improvement before stopping early", minimum=1,
                        maximum=100000)
-    min_delta: float = _p(1e-5, "smallest loss decrease that counts as improvement",
+    min_delta: float = _p(5e-5, "smallest loss decrease that counts as improvement",
                           minimum=0.0, maximum=1.0)
     lr_patience: int = _p(20, "epochs without improvement before the learning rate drops",
                           minimum=1, maximum=100000)

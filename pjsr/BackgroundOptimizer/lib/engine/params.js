@@ -34,7 +34,7 @@ BGX.params = (function () {
       { name: "first_regularisation", type: "float", def: 0.3, min: 0.0, max: 1000.0, ui: false },
       { name: "rejection_grow", type: "int", def: 2, min: 0, max: 32, ui: false },
       { name: "patience", type: "int", def: 50, min: 1, max: 100000, ui: false },
-      { name: "min_delta", type: "float", def: 1e-05, min: 0.0, max: 1.0, ui: false },
+      { name: "min_delta", type: "float", def: 5e-05, min: 0.0, max: 1.0, ui: false },
       { name: "lr_patience", type: "int", def: 20, min: 1, max: 100000, ui: false },
       { name: "lr_factor", type: "float", def: 0.5, min: 0.0, max: 1.0, exclusiveMin: true, ui: false },
       { name: "preview_every", type: "int", def: 25, min: 0, max: 100000, ui: false }
