@@ -9,7 +9,7 @@ from scipy.interpolate import RBFInterpolator
 
 from bgoptimizer.evaluate import evaluate_full, evaluate_points
 from bgoptimizer.fit import FitResult
-from bgoptimizer.spline import evaluate, phi, solve
+from bgoptimizer.spline import evaluate, inverse, phi, solve
 
 SCIPY_KERNELS = {1: "linear", 2: "thin_plate_spline", 3: "cubic"}
 
@@ -105,6 +105,22 @@ def test_gradient_matches_finite_differences() -> None:
     step[3, 1] = 1e-6
     numeric = (loss(c + step) - loss(c - step)).numpy() / 2e-6
     assert grad[3, 1] == pytest.approx(numeric, rel=1e-5)
+
+
+def test_inverse_pivots_and_matches_numpy() -> None:
+    rng = np.random.default_rng(3)
+    centres = rng.random((12, 2))
+    r2 = ((centres[:, None] - centres[None]) ** 2).sum(-1)
+    kernel = np.where(r2 > 0, 0.5 * r2 * np.log(np.where(r2 > 0, r2, 1)), 0.0)
+    basis = np.hstack([np.ones((12, 1)), centres])
+    # The spline's own system: a zero diagonal and a zero 3 x 3 block, so pivots are needed.
+    saddle = np.block([[kernel, basis], [basis.T, np.zeros((3, 3))]])
+    for matrix in (saddle, rng.normal(size=(9, 9))):
+        got = inverse(tf.constant(matrix)).numpy()
+        np.testing.assert_allclose(got @ matrix, np.eye(len(matrix)), atol=1e-9)
+        np.testing.assert_allclose(got, np.linalg.inv(matrix), rtol=1e-8, atol=1e-10)
+    singular = np.array([[1.0, 2.0], [2.0, 4.0]])
+    assert not np.isfinite(inverse(tf.constant(singular)).numpy()).all()
 
 
 def test_isotropic_on_a_3_by_2_frame() -> None:

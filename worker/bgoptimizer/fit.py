@@ -380,9 +380,7 @@ class _Problem:
         state = initial_state(tf.constant(centres), tf.constant(values))
         params = _refit_schedule(self.params) if refit else self.params
         knobs = Knobs.build(self.loss_weights, regularisation, self.bounds, params)
-        start_loss = _exact(plan, data, knobs, state)
-        if not np.isfinite(start_loss):
-            raise NumericalError("the starting spline gives a non-finite loss")
+        start_loss = _start_loss(plan, data, knobs, state)
         tracker = start_tracker(params.learning_rate, start_loss, state)
         offsets = rng.integers(pixels, size=params.epochs).astype(np.int32)
         init_time = time.perf_counter() - started
@@ -431,11 +429,19 @@ def _combine(results: list[FitResult], rejections: list[Rejection]) -> FitResult
     return last
 
 
-def _exact(plan: EpochPlan, data: PixelData, knobs: Knobs, state: TrainState) -> float:
-    try:
-        return float(exact_loss(plan, data, knobs, state.centres, state.values))
-    except tf.errors.InvalidArgumentError as err:  # a singular system outside XLA
-        raise NumericalError(f"the spline system cannot be solved: {err.message}") from err
+def _start_loss(plan: EpochPlan, data: PixelData, knobs: Knobs, state: TrainState) -> float:
+    """The exact loss of the starting samples, or :class:`NumericalError` when they make no
+    spline (a singular system: all samples on one line, or two at one place) or a
+    non-finite loss."""
+    spline = solve(state.centres, state.values, plan.order, knobs.regularisation)
+    if not np.isfinite(spline.weights.numpy()).all():
+        raise NumericalError(
+            "the spline system cannot be solved: the samples are all on one line or coincide"
+        )
+    loss = float(exact_loss(plan, data, knobs, state.centres, state.values))
+    if not np.isfinite(loss):
+        raise NumericalError("the starting spline gives a non-finite loss")
+    return loss
 
 
 def _model(state: TrainState, params: FitParams, coords: np.ndarray) -> np.ndarray:
