@@ -52,3 +52,17 @@ def test_fits_of_one_shape_trace_once(recorded: list) -> None:
     assert len(recorded) >= 4
     assert all(fn is recorded[0] for fn in recorded)
     assert recorded[0].experimental_get_tracing_count() == 1
+
+
+@pytest.mark.parametrize("channels", [1, 3])
+def test_compiling_ahead_is_the_trace_the_fit_uses(recorded: list, channels: int) -> None:
+    """compile_ahead's dummy call must have the fit's exact signature: one trace for both."""
+    from bgoptimizer.fit import compile_ahead
+
+    image, _, coords = _problem()
+    image = np.repeat(image, channels, axis=2)
+    params = FitParams.from_mapping({"samples": 9, "epochs": 4, "rejection_passes": 1})
+    compile_ahead(image.shape, params, execution="graph")
+    fit_spline(image, np.ones_like(image), coords, params, execution="graph")
+    assert len(recorded) >= 2 and all(fn is recorded[0] for fn in recorded)
+    assert recorded[0].experimental_get_tracing_count() == 1

@@ -191,3 +191,18 @@ def test_previews_are_sharper_than_the_working_image():
     assert maker.missing[0].all() and (maker.linear[0] == 0).all()  # the top border
     shown = maker(np.full((200, 367, 3), 0.3, np.float32))
     assert shown.shape == (200, 367, 3) and 0 <= shown.min() <= shown.max() <= 1
+
+
+@pytest.mark.parametrize(("size", "downscale"), [((96, 144), 4), ((83, 125), 0), ((61, 47), 5)])
+def test_the_fit_is_compiled_ahead_for_the_working_image_it_gets(monkeypatch, size, downscale):
+    """The pipeline predicts the working shape before downscaling, to compile while it
+    stretches; a wrong prediction would compile the wrong program and waste that time."""
+    from bgoptimizer import fit as fit_module
+
+    asked = []
+    monkeypatch.setattr(fit_module, "compile_ahead", lambda shape, *a, **k: asked.append(shape))
+    sky = make_sky(*size, channels=1, gradients=("dome",), seed=2)
+    params = FitParams.from_mapping({**FAST, "epochs": 3, "downscale": downscale})
+    result = run_image(ImageData(sky.image, color_space="Gray"), params)
+    working = result.report["working"]
+    assert asked == [(working["height"], working["width"], 1)]

@@ -26,6 +26,7 @@ from .fit_init import (
     initial_centres,
     initial_values,
     loss_quantile,
+    padded_pixels,
     pixel_data,
 )
 from .fit_loss import LossWeights
@@ -47,7 +48,7 @@ from .progress import ProgressEvent, ProgressHooks, Stage
 from .rejection import Rejection, reject_outliers, relocate
 from .spline import Spline, solve
 
-__all__ = ["FitResult", "fit_spline"]
+__all__ = ["FitResult", "compile_ahead", "fit_spline"]
 
 REPORT_INTERVAL = 0.1
 """Seconds between plain progress events."""
@@ -299,6 +300,32 @@ def fit_spline(
     result.device = describe_devices(device)
     progress.finish(result)
     return result
+
+
+def compile_ahead(
+    shape: tuple[int, int, int], params: FitParams, *, device: str = "auto", execution: str = "xla"
+) -> None:
+    """Trace and compile the fit's epochs for an (h, w, C) working image, before its data exist.
+
+    One zero-epoch call on zeros of the shapes :func:`fit_spline` will pass, so its own first
+    call finds the compiled code (in memory, and in the XLA cache on disk). The pipeline runs
+    this on a thread while it stretches and downscales the image: tracing, compilation or the
+    cache's load (1–4 s on a 2-core CPU) overlap that work instead of following it.
+    """
+    height, width, channels = shape
+    pixels = height * width
+    dtype = NUMERICS.dtype.as_numpy_dtype
+    rows = padded_pixels(pixels)
+    zeros = lambda *dims: tf.constant(np.zeros(dims, dtype))  # noqa: E731
+    data = PixelData(zeros(rows, 2), zeros(rows, channels), zeros(rows, channels), zeros(rows))
+    plan = EpochPlan.build(data, pixels, params.order)
+    weights = LossWeights.from_params(params)
+    knobs = Knobs.build(weights, params.regularisation, np.zeros((2, 2), dtype), params)
+    state = initial_state(zeros(params.samples, 2), zeros(params.samples, channels))
+    tracker = start_tracker(params.learning_rate, 0.0, state)
+    offsets = tf.zeros((EPOCHS_PER_CALL,), tf.int32)
+    with tf.device(resolve_device(device)):
+        epochs_function(plan, execution)(data, knobs, state, tracker, offsets, tf.constant(0))
 
 
 @dataclass(frozen=True)

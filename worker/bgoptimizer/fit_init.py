@@ -25,6 +25,7 @@ __all__ = [
     "initial_values",
     "loss_quantile",
     "nearest_pixels",
+    "padded_pixels",
     "pixel_data",
 ]
 
@@ -50,6 +51,18 @@ def _clean(image: np.ndarray, weight: np.ndarray) -> tuple[np.ndarray, np.ndarra
     return clean_image, clean_weight
 
 
+def padded_pixels(pixels: int) -> int:
+    """The length of :func:`pixel_data`'s arrays for ``pixels`` real pixels: whole chunks.
+
+    Examples
+    --------
+    >>> padded_pixels(10375), padded_pixels(40000)
+    (10375, 49152)
+    """
+    chunk = min(NUMERICS.eval_pixels, pixels)
+    return -(-pixels // chunk) * chunk
+
+
 def pixel_data(
     image: np.ndarray, weight: np.ndarray, coords: np.ndarray, rng: np.random.Generator
 ) -> tuple[PixelData, int]:
@@ -67,8 +80,7 @@ def pixel_data(
     channels = image.shape[2]
     pixels = image.shape[0] * image.shape[1]
     order = rng.permutation(pixels)
-    chunk = min(NUMERICS.eval_pixels, pixels)
-    padded = -(-pixels // chunk) * chunk
+    padded = padded_pixels(pixels)
     dtype = NUMERICS.dtype.as_numpy_dtype
 
     def flat(a: np.ndarray, width: int) -> tf.Tensor:

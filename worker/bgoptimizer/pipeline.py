@@ -8,9 +8,11 @@ cancellation between stages (the fit checks within its loop too).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import math
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +30,7 @@ from .preview import display_stretch
 from .progress import ProgressEvent, ProgressHooks, Stage
 from .report import PARAMETERS_PROPERTY, build_report, history_lines, write_report
 from .stretch import StretchParams, fit_stretch
-from .working import Working, prepare
+from .working import Working, prepare, working_shape
 
 __all__ = ["STAGE_SPANS", "OutputPaths", "PipelineResult", "run_files", "run_image"]
 
@@ -238,6 +240,7 @@ def _run(
         raise ParameterError(
             f"explicit stretch has {stretch.channels} channel(s), the image {channels}"
         )
+    ahead = _compile_ahead(working_shape(image.shape, params), params, device)
     progress.stage(Stage.STRETCHING, "measuring the stretch")
     missing = missing_mask(pixels)
     sp = stretch or fit_stretch(pixels, missing, quantile=params.quantile, target=params.target)
@@ -246,6 +249,7 @@ def _run(
     if not (work.weight > 0).any():
         raise ParameterError("no pixel is left to fit: check the thresholds and the mask")
     h, w, _ = work.image.shape
+    ahead.join()
     progress.stage(Stage.OPTIMISING, f"fitting {params.samples} samples on {w}x{h} pixels")
     previews = _PreviewMaker.build(pixels, work, params) if progress.listening else None
     fit = fit_spline(
@@ -281,6 +285,26 @@ def _run(
         report=report,
         preview=preview,
     )
+
+
+def _compile_ahead(
+    shape: tuple[int, int, int], params: FitParams, device: str
+) -> threading.Thread:
+    """Start compiling the fit for a working image of ``shape`` on a thread (see
+    :func:`bgoptimizer.fit.compile_ahead`); join it before fitting.
+
+    A failure there is left for the fit itself to meet and report (a bad device name, a
+    singular start): compiling ahead only saves time, so it never raises.
+    """
+    from .fit import compile_ahead
+
+    def run() -> None:
+        with contextlib.suppress(Exception):  # the fit meets and reports the same problem
+            compile_ahead(shape, params, device=device)
+
+    thread = threading.Thread(target=run, name="bgoptimizer-compile-ahead", daemon=True)
+    thread.start()
+    return thread
 
 
 def _output(image: ImageData, pixels: np.ndarray, params: FitParams, what: str) -> ImageData:

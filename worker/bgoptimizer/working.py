@@ -16,7 +16,7 @@ from .masking import check_user_mask, missing_mask, weight_mask
 from .params import FitParams
 from .stretch import StretchParams, fit_stretch
 
-__all__ = ["Working", "prepare"]
+__all__ = ["Working", "prepare", "working_shape"]
 
 
 @dataclass(frozen=True)
@@ -52,6 +52,26 @@ class Working:
     def display(self) -> np.ndarray:
         """The image clipped to [0, 1] with missing blocks at 0: what a preview shows."""
         return np.clip(np.nan_to_num(self.image, nan=0.0), 0.0, 1.0)
+
+
+def working_shape(
+    shape: tuple[int, int, int], params: FitParams, factor: int | None = None
+) -> tuple[int, int, int]:
+    """(h, w, C) of the working image :func:`prepare` makes from an (H, W, C) image: one
+    pixel per block, partial edge blocks included.
+
+    Examples
+    --------
+    >>> working_shape((2000, 3000, 3), FitParams())  # automatic block size 24
+    (84, 125, 3)
+    """
+    height, width, channels = shape
+    f = _factor(height, width, params, factor)
+    return -(-height // f), -(-width // f), channels
+
+
+def _factor(height: int, width: int, params: FitParams, factor: int | None) -> int:
+    return factor or params.downscale or auto_factor(height, width)
 
 
 def prepare(
@@ -93,7 +113,7 @@ def prepare(
         missing = missing_mask(pixels)
     if stretch is None:
         stretch = fit_stretch(pixels, missing, quantile=params.quantile, target=params.target)
-    f = factor or params.downscale or auto_factor(height, width)
+    f = _factor(height, width, params, factor)
 
     def to_stretched(band: np.ndarray, rows: slice) -> np.ndarray:
         out = stretch.forward(np.where(np.isfinite(band), band, 0), clip=False)
