@@ -115,12 +115,16 @@ def test_inverse_pivots_and_matches_numpy() -> None:
     basis = np.hstack([np.ones((12, 1)), centres])
     # The spline's own system: a zero diagonal and a zero 3 x 3 block, so pivots are needed.
     saddle = np.block([[kernel, basis], [basis.T, np.zeros((3, 3))]])
+    traced = tf.function(inverse)  # compiled code takes the Gauss-Jordan path
     for matrix in (saddle, rng.normal(size=(9, 9))):
-        got = inverse(tf.constant(matrix)).numpy()
-        np.testing.assert_allclose(got @ matrix, np.eye(len(matrix)), atol=1e-9)
-        np.testing.assert_allclose(got, np.linalg.inv(matrix), rtol=1e-8, atol=1e-10)
-    singular = np.array([[1.0, 2.0], [2.0, 4.0]])
-    assert not np.isfinite(inverse(tf.constant(singular)).numpy()).all()
+        for invert in (traced, inverse):
+            got = invert(tf.constant(matrix)).numpy()
+            np.testing.assert_allclose(got @ matrix, np.eye(len(matrix)), atol=1e-9)
+            np.testing.assert_allclose(got, np.linalg.inv(matrix), rtol=1e-8, atol=1e-10)
+    singular = tf.constant([[1.0, 2.0], [2.0, 4.0]])
+    assert not np.isfinite(traced(singular).numpy()).all()
+    with pytest.raises(tf.errors.InvalidArgumentError):
+        inverse(singular)
 
 
 def test_isotropic_on_a_3_by_2_frame() -> None:

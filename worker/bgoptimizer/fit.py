@@ -460,11 +460,15 @@ def _start_loss(plan: EpochPlan, data: PixelData, knobs: Knobs, state: TrainStat
     """The exact loss of the starting samples, or :class:`NumericalError` when they make no
     spline (a singular system: all samples on one line, or two at one place) or a
     non-finite loss."""
-    spline = solve(state.centres, state.values, plan.order, knobs.regularisation)
+    unsolvable = NumericalError(
+        "the spline system cannot be solved: the samples are all on one line or coincide"
+    )
+    try:
+        spline = solve(state.centres, state.values, plan.order, knobs.regularisation)
+    except tf.errors.InvalidArgumentError as err:  # eager inverse of a singular system
+        raise unsolvable from err
     if not np.isfinite(spline.weights.numpy()).all():
-        raise NumericalError(
-            "the spline system cannot be solved: the samples are all on one line or coincide"
-        )
+        raise unsolvable
     loss = float(exact_loss(plan, data, knobs, state.centres, state.values))
     if not np.isfinite(loss):
         raise NumericalError("the starting spline gives a non-finite loss")
