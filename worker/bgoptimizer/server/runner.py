@@ -76,8 +76,12 @@ class Runner:
         self._thread.join(timeout=5)
         self.engine.kill()
 
-    def enqueue(self, job_id: str) -> JobRecord:
-        """created → queued, or :class:`QueueFullError` when the queue is full."""
+    def enqueue(self, job_id: str) -> tuple[JobRecord, int]:
+        """created → queued, or :class:`QueueFullError` when the queue is full.
+
+        Returns the queued record and its place in the queue (1: next), read together: the
+        runner may dispatch the job the moment the lock is released.
+        """
         with self._lock:
             record = self.store.get(job_id)
             if record.state != JobState.CREATED:
@@ -94,7 +98,7 @@ class Runner:
                 job_id, state=JobState.QUEUED, queued_at=time.time(), message="waiting in the queue"
             )
             self._queue.append(job_id)
-            return record
+            return record, len(self._queue)
 
     def cancel(self, job_id: str) -> JobRecord:
         """Cancel a job: at once unless it runs; a running one stops within a second."""
@@ -123,10 +127,14 @@ class Runner:
         with self._lock:
             self.store.delete(job_id)
 
-    def queue_position(self, job_id: str) -> int | None:
-        """1 for the next job to run, None when not queued."""
+    def queued_view(self, job_id: str) -> tuple[JobRecord, int | None]:
+        """The job's record and its queue position (1 for the next job to run, None when not
+        queued), read together under the runner's lock, so a job dispatched meanwhile is seen
+        running rather than queued without a place."""
         with self._lock:
-            return self._queue.index(job_id) + 1 if job_id in self._queue else None
+            record = self.store.get(job_id)
+            position = self._queue.index(job_id) + 1 if job_id in self._queue else None
+            return record, position
 
     def health(self) -> dict[str, Any]:
         """Queue length, busy flag and what the engine reported about itself."""

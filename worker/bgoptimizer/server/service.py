@@ -29,8 +29,15 @@ def _iso(stamp: float | None) -> str | None:
     )
 
 
-def job_status(record: JobRecord, runner: Runner) -> dict[str, Any]:
-    """The API view of a record: stored fields plus elapsed, ETA and queue position."""
+def job_status(record: JobRecord, runner: Runner, position: int | None = None) -> dict[str, Any]:
+    """The API view of a record: stored fields plus elapsed, ETA and queue position.
+
+    ``position`` is the queue position read together with a queued ``record`` (what starting
+    a job answers); without it a queued record is read again with its position, since the
+    runner may have dispatched the job since ``record`` was read.
+    """
+    if record.state == JobState.QUEUED and position is None:
+        record, position = runner.queued_view(record.id)
     out = record.to_json()
     elapsed = None
     if record.started_at is not None:
@@ -41,7 +48,7 @@ def job_status(record: JobRecord, runner: Runner) -> dict[str, Any]:
     out.update(
         elapsed=elapsed,
         eta=eta,
-        queue_position=runner.queue_position(record.id) if record.state == "queued" else None,
+        queue_position=position if record.state == JobState.QUEUED else None,
         created_at=_iso(record.created_at),
         queued_at=_iso(record.queued_at),
         started_at=_iso(record.started_at),

@@ -81,7 +81,8 @@ async def upload_mask(
 @router.post("/{job_id}/start", status_code=status.HTTP_202_ACCEPTED, response_model=JobStatus)
 def start(job_id: str, runner: RunnerDep) -> dict[str, Any]:
     """Queue the job (it runs when the jobs before it are done)."""
-    return job_status(runner.enqueue(job_id), runner)
+    record, position = runner.enqueue(job_id)
+    return job_status(record, runner, position)
 
 
 @router.get("/{job_id}", response_model=JobStatus)
