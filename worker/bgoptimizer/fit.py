@@ -458,18 +458,14 @@ def _combine(results: list[FitResult], rejections: list[Rejection]) -> FitResult
 
 def _start_loss(plan: EpochPlan, data: PixelData, knobs: Knobs, state: TrainState) -> float:
     """The exact loss of the starting samples, or :class:`NumericalError` when they make no
-    spline (a singular system: all samples on one line, or two at one place) or a
-    non-finite loss."""
-    unsolvable = NumericalError(
-        "the spline system cannot be solved: the samples are all on one line or coincide"
-    )
+    spline (a singular system: all samples on one line, or two at one place; run eagerly,
+    its inverse raises) or a non-finite loss."""
     try:
-        spline = solve(state.centres, state.values, plan.order, knobs.regularisation)
-    except tf.errors.InvalidArgumentError as err:  # eager inverse of a singular system
-        raise unsolvable from err
-    if not np.isfinite(spline.weights.numpy()).all():
-        raise unsolvable
-    loss = float(exact_loss(plan, data, knobs, state.centres, state.values))
+        loss = float(exact_loss(plan, data, knobs, state.centres, state.values))
+    except tf.errors.InvalidArgumentError as err:
+        raise NumericalError(
+            "the spline system cannot be solved: the samples are all on one line or coincide"
+        ) from err
     if not np.isfinite(loss):
         raise NumericalError("the starting spline gives a non-finite loss")
     return loss
