@@ -54,9 +54,7 @@ class Working:
         return np.clip(np.nan_to_num(self.image, nan=0.0), 0.0, 1.0)
 
 
-def working_shape(
-    shape: tuple[int, int, int], params: FitParams, factor: int | None = None
-) -> tuple[int, int, int]:
+def working_shape(shape: tuple[int, int, int], params: FitParams) -> tuple[int, int, int]:
     """(h, w, C) of the working image :func:`prepare` makes from an (H, W, C) image: one
     pixel per block, partial edge blocks included.
 
@@ -66,7 +64,7 @@ def working_shape(
     (84, 125, 3)
     """
     height, width, channels = shape
-    f = _factor(height, width, params, factor)
+    f = _factor(height, width, params, None)
     return -(-height // f), -(-width // f), channels
 
 
