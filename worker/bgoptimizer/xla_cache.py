@@ -5,7 +5,8 @@ more than a third of a cold 3000×2000 fit. TensorFlow can keep compiled executa
 (``--tf_xla_persistent_cache_directory``); images of one camera share working sizes, so
 every fit after the first of its size loads the executable instead. The flag is read at the
 process's first XLA compilation, so :func:`recovering`, which every compiled function of the
-engine is built with (at import or before its first call), calls :func:`enable` first.
+engine is built with (at import or before its first call), calls :func:`enable` first, and
+:func:`bgoptimizer.xla_cpu.configure` (the CPU code generator's flag, read at the same moment).
 
 ``BGOPT_XLA_CACHE`` picks the folder (default ``$XDG_CACHE_HOME/bgoptimizer/xla``, else
 ``~/.cache/bgoptimizer/xla``); ``off`` switches the cache off. A ``TF_XLA_FLAGS`` that
@@ -21,6 +22,8 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from . import xla_cpu
 
 __all__ = ["ENV", "cache_dir", "clear", "enable", "recovering"]
 
@@ -80,6 +83,7 @@ def recovering(build: Callable[[], Callable[..., Any]]) -> Callable[..., Any]:
     import tensorflow as tf
 
     enable()
+    xla_cpu.configure(tf.__version__)
     unreadable = (
         tf.errors.OutOfRangeError,
         tf.errors.DataLossError,
