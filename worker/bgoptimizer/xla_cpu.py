@@ -19,7 +19,9 @@ XLA reads ``XLA_FLAGS`` once, at the process's first compilation, so
 calls :func:`configure` first. A choice already in ``XLA_FLAGS`` is left alone (set
 ``XLA_FLAGS=--xla_cpu_use_fusion_emitters=true`` to compare), and so is a TensorFlow older
 than 2.21: XLA ends the process on a flag it does not know, and older releases were not
-checked for this one. GPUs are not affected.
+checked for this one. GPUs are not affected. The persistent cache's keys do not include the
+flag: code compiled and cached with the other emitters goes on being loaded (compare with an
+empty cache folder).
 """
 
 from __future__ import annotations
