@@ -19,8 +19,8 @@ COMPILE = """
 from bgoptimizer.xla_cache import recovering
 import tensorflow as tf
 
-double = recovering(lambda: tf.function(lambda x: tf.reduce_sum(tf.exp(x) * 2.0), jit_compile=True))
-print(float(double(tf.ones(64))))
+compiled = recovering(lambda: tf.function(lambda x: tf.reduce_sum(tf.exp(x) * 2), jit_compile=True))
+print(float(compiled(tf.ones(64))))
 """
 
 
