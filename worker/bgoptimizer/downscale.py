@@ -18,7 +18,7 @@ import numpy as np
 
 from .exceptions import ParameterError
 
-__all__ = ["AUTO_LONG_SIDE", "Downscaled", "auto_factor", "block_coords", "downscale"]
+__all__ = ["AUTO_LONG_SIDE", "Downscaled", "auto_factor", "block_coords", "blocks", "downscale"]
 
 AUTO_LONG_SIDE = 128
 """Automatic factor (the default): the smallest block size that brings the long side to this
@@ -60,6 +60,11 @@ def auto_factor(height: int, width: int) -> int:
     gets 47.
     """
     return max(1, math.ceil(max(height, width) / AUTO_LONG_SIDE))
+
+
+def blocks(height: int, width: int, factor: int) -> tuple[int, int]:
+    """Blocks down and across an image of ``height × width`` (partial edge blocks count)."""
+    return -(-height // factor), -(-width // factor)
 
 
 def block_coords(height: int, width: int, factor: int) -> np.ndarray:
@@ -108,7 +113,7 @@ def downscale(
     if function not in ("median", "mean"):
         raise ParameterError(f"downscale function must be median or mean, got {function!r}")
     height, width, channels = image.shape
-    hb, wb = -(-height // factor), -(-width // factor)
+    hb, wb = blocks(height, width, factor)
     out = np.empty((hb, wb, channels), np.float32)
     frac = np.empty((hb, wb, channels), np.float32)
     band_blocks = max(1, _BAND_ELEMENTS // (factor * factor * wb * channels))

@@ -61,6 +61,11 @@ class PixelData(NamedTuple):
     valid: tf.Tensor
 
 
+def _real(value: Any) -> tf.Tensor:
+    """``value`` as a constant of the engine's dtype."""
+    return tf.constant(value, NUMERICS.dtype)
+
+
 class ScheduleKnobs(NamedTuple):
     """The schedule's settings as tensors: changing them does not recompile.
 
@@ -77,11 +82,10 @@ class ScheduleKnobs(NamedTuple):
     @classmethod
     def build(cls, params: FitParams) -> ScheduleKnobs:
         """The schedule ``params`` ask for."""
-        real = lambda v: tf.constant(v, NUMERICS.dtype)  # noqa: E731
         return cls(
-            real(params.min_delta),
-            real(params.lr_factor),
-            real(NUMERICS.min_learning_rate),
+            _real(params.min_delta),
+            _real(params.lr_factor),
+            _real(NUMERICS.min_learning_rate),
             tf.constant(params.patience, tf.int32),
             tf.constant(params.lr_patience, tf.int32),
         )
@@ -102,11 +106,10 @@ class Knobs(NamedTuple):
         cls, weights: LossWeights, regularisation: float, bounds: Any, params: FitParams
     ) -> Knobs:
         """Knobs as tensors of the engine's dtype."""
-        as_tensor = lambda v: tf.constant(v, NUMERICS.dtype)  # noqa: E731
         return cls(
-            LossWeights(*map(as_tensor, weights)),
-            as_tensor(regularisation),
-            as_tensor(bounds),
+            LossWeights(*map(_real, weights)),
+            _real(regularisation),
+            _real(bounds),
             ScheduleKnobs.build(params),
         )
 
@@ -152,9 +155,8 @@ class Tracker(NamedTuple):
 def start_tracker(lr: float, loss: float, state: TrainState) -> Tracker:
     """The schedule before the first epoch: the starting state is the best so far."""
     zero = tf.constant(0, tf.int32)
-    real = lambda v: tf.constant(v, NUMERICS.dtype)  # noqa: E731
     return Tracker(
-        real(lr), real(loss), state.centres, state.values, zero, real(loss), zero, zero, zero,
+        _real(lr), _real(loss), state.centres, state.values, zero, _real(loss), zero, zero, zero,
         tf.constant(False),
     )
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .downscale import auto_factor, downscale
+from .downscale import auto_factor, blocks, downscale
 from .masking import check_user_mask, missing_mask, weight_mask
 from .params import FitParams
 from .stretch import StretchParams, fit_stretch
@@ -64,12 +64,12 @@ def working_shape(shape: tuple[int, int, int], params: FitParams) -> tuple[int, 
     (84, 125, 3)
     """
     height, width, channels = shape
-    f = _factor(height, width, params, None)
-    return -(-height // f), -(-width // f), channels
+    return *blocks(height, width, _factor(height, width, params)), channels
 
 
-def _factor(height: int, width: int, params: FitParams, factor: int | None) -> int:
-    return factor or params.downscale or auto_factor(height, width)
+def _factor(height: int, width: int, params: FitParams) -> int:
+    """The block size ``params`` ask for: theirs, else the automatic one."""
+    return params.downscale or auto_factor(height, width)
 
 
 def prepare(
@@ -111,7 +111,7 @@ def prepare(
         missing = missing_mask(pixels)
     if stretch is None:
         stretch = fit_stretch(pixels, missing, quantile=params.quantile, target=params.target)
-    f = _factor(height, width, params, factor)
+    f = factor or _factor(height, width, params)
 
     def to_stretched(band: np.ndarray, rows: slice) -> np.ndarray:
         out = stretch.forward(np.where(np.isfinite(band), band, 0), clip=False)
