@@ -1,6 +1,6 @@
 """End-to-end cost of ``bgoptimizer fit`` on a large synthetic sky: read → fit → model → write.
 
-Renders a sky (default 6000x4000 RGB) with :mod:`bgoptimizer.synthetic`, writes it as XISF,
+Renders a sky (default 6000x4000 RGB) with :mod:`bgoptimizer.engine.synthetic`, writes it as XISF,
 then runs the real CLI in a child process and reports its wall time, its own peak resident
 memory (``VmHWM`` read by the child at exit, see ``peak_memory.py``), the per-stage timings
 from its report and the residual against the known truth.
@@ -20,9 +20,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from bgoptimizer.engine.synthetic import make_sky, score_model
 from bgoptimizer.io import read_image, write_image
 from bgoptimizer.io.image import ImageData
-from bgoptimizer.synthetic import make_sky, score_model
 
 CHILD = """
 import atexit, sys

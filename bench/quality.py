@@ -1,6 +1,6 @@
 """Accuracy benchmark: fit synthetic skies with known truth and score the background models.
 
-Each case stacks physically motivated gradients (bgoptimizer.synthetic) over stars, a small
+Each case stacks physically motivated gradients (bgoptimizer.engine.synthetic) over stars, a small
 galaxy, a large faint nebula, registration borders and noise. Per case it reports the residual
 (model − truth, mean removed) RMS and max as % of the true gradient's peak-to-peak, the % of
 the extended objects' flux the model absorbed, and on the gradient-free case the model's
@@ -22,10 +22,10 @@ from typing import Any
 
 import numpy as np
 
+from bgoptimizer.engine.pipeline import run_image
+from bgoptimizer.engine.synthetic import CASES, INVENTED_LIMIT, make_sky, score_model
 from bgoptimizer.io.image import ImageData
 from bgoptimizer.params import FitParams, param_specs
-from bgoptimizer.pipeline import run_image
-from bgoptimizer.synthetic import CASES, INVENTED_LIMIT, make_sky, score_model
 
 
 def run_case(name: str, seed: int, args: argparse.Namespace, params: FitParams) -> dict[str, Any]:

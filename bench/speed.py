@@ -68,9 +68,9 @@ def full_batch_step_ms(image, coords, samples: int) -> float:
     """ms per step of one XLA step over all working pixels: the reference's way."""
     import tensorflow as tf
 
-    from bgoptimizer.fit_loss import LossWeights, pixel_loss
+    from bgoptimizer.engine.fit.loss import LossWeights, pixel_loss
+    from bgoptimizer.engine.spline import evaluate, solve
     from bgoptimizer.params import FitParams
-    from bgoptimizer.spline import evaluate, solve
 
     weights = LossWeights.from_params(FitParams())
     x = tf.constant(coords.reshape(-1, 2))
@@ -100,8 +100,8 @@ def _peak_rss_mb() -> float:
 
 
 def run_case(height: int, width: int, channels: int, samples: int, factor: int) -> dict[str, Any]:
-    from bgoptimizer.evaluate import evaluate_full
-    from bgoptimizer.fit import fit_spline
+    from bgoptimizer.engine.fit.driver import fit_spline
+    from bgoptimizer.engine.model import model_at, model_image
     from bgoptimizer.params import FitParams
 
     rss_import = _peak_rss_mb()
@@ -121,7 +121,7 @@ def run_case(height: int, width: int, channels: int, samples: int, factor: int) 
     rss_fit = _peak_rss_mb()
     split = rss_split_mib()  # ~ the fits' anonymous peak: the allocator keeps what they used
     start = time.perf_counter()
-    model = evaluate_full(fit, height, width, device="cpu")
+    model = model_image(fit, height, width, device="cpu")
     full_eval = time.perf_counter() - start
     residual = model - truth
     residual -= residual.mean(axis=(0, 1))
@@ -148,7 +148,7 @@ def run_case(height: int, width: int, channels: int, samples: int, factor: int) 
         "residual_max_pct": round(100 * float(np.abs(residual).max()) / span, 3),
         "working_rms_pct": round(
             100
-            * float(np.std(fit.evaluate(coords) - small_truth))
+            * float(np.std(model_at(fit, coords) - small_truth))
             / float(small_truth.max() - small_truth.min()),
             3,
         ),
@@ -167,7 +167,7 @@ Case = tuple[int, int, int, int, int]
 
 
 def matrix(args: argparse.Namespace) -> list[Case]:
-    from bgoptimizer.downscale import auto_factor
+    from bgoptimizer.engine.downscale import auto_factor
 
     cases = []
     for size in args.sizes or [f"{w}x{h}" for h, w, _, _ in DEFAULT]:

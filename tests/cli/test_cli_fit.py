@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 
 from bgoptimizer.cli.main import build_parser, main
+from bgoptimizer.engine.synthetic import make_sky
 from bgoptimizer.io import write_image
 from bgoptimizer.io.image import ImageData
 from bgoptimizer.params import param_specs
-from bgoptimizer.synthetic import make_sky
 
 FAST = ["-e", "5", "-dx", "4"]
 

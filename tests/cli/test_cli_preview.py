@@ -6,9 +6,9 @@ import numpy as np
 from PIL import Image
 
 from bgoptimizer.cli.main import main
+from bgoptimizer.engine.synthetic import make_sky
 from bgoptimizer.io import write_image
 from bgoptimizer.io.image import ImageData
-from bgoptimizer.synthetic import make_sky
 
 
 def test_preview_png(tmp_path, capsys):

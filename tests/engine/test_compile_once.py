@@ -10,8 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bgoptimizer import fit as fit_module
-from bgoptimizer.fit import fit_spline
+from bgoptimizer.engine.fit import driver as fit_module
+from bgoptimizer.engine.fit.driver import fit_spline
 from bgoptimizer.params import FitParams
 
 
@@ -45,9 +45,7 @@ def test_fits_of_one_shape_trace_once(recorded: list) -> None:
         {"seed": 2, "alpha": 1.0, "learning_rate": 0.002, "regularisation": 0.5},
     ]
     for extra in settings:  # refits included: every pass has the same working shape
-        params = FitParams.from_mapping(
-            {"samples": 9, "epochs": 6, "rejection_passes": 1, **extra}
-        )
+        params = FitParams.from_mapping({"samples": 9, "epochs": 6, "rejection_passes": 1, **extra})
         fit_spline(image, weight, coords, params, execution="graph")
     assert len(recorded) >= 4
     assert all(fn is recorded[0] for fn in recorded)
@@ -57,7 +55,7 @@ def test_fits_of_one_shape_trace_once(recorded: list) -> None:
 @pytest.mark.parametrize("channels", [1, 3])
 def test_compiling_ahead_is_the_trace_the_fit_uses(recorded: list, channels: int) -> None:
     """compile_ahead's dummy call must have the fit's exact signature: one trace for both."""
-    from bgoptimizer.fit import compile_ahead
+    from bgoptimizer.engine.fit.driver import compile_ahead
 
     image, _, coords = _problem()
     image = np.repeat(image, channels, axis=2)

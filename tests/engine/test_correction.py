@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bgoptimizer.correction import correct
+from bgoptimizer.engine.correction import correct
 from bgoptimizer.exceptions import ParameterError
 
 

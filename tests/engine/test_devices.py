@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bgoptimizer.devices import describe_devices, gpu_names, resolve_device, versions
-from bgoptimizer.evaluate import evaluate_full
+from bgoptimizer.engine.fit.driver import fit_spline
+from bgoptimizer.engine.model import model_image, through_samples
+from bgoptimizer.engine.runtime.devices import describe_devices, gpu_names, resolve_device, versions
 from bgoptimizer.exceptions import ParameterError
-from bgoptimizer.fit import FitResult, fit_spline
 from bgoptimizer.params import FitParams
 
 no_gpu = pytest.mark.skipif(bool(gpu_names()), reason="this machine has a GPU")
@@ -29,9 +29,9 @@ def test_auto_falls_back_to_the_cpu() -> None:
 def test_gpu_without_a_gpu_is_a_parameter_error() -> None:
     with pytest.raises(ParameterError, match="no GPU"):
         resolve_device("gpu")
-    flat = FitResult.from_samples([[0, 0], [0, 1], [1, 0]], [[0.1], [0.1], [0.1]])
+    flat = through_samples([[0, 0], [0, 1], [1, 0]], [[0.1], [0.1], [0.1]])
     with pytest.raises(ParameterError, match="no GPU"):
-        evaluate_full(flat, 4, 4, device="gpu")
+        model_image(flat, 4, 4, device="gpu")
     image = np.full((4, 4, 1), 0.1, np.float32)
     coords = np.zeros((4, 4, 2), np.float32)
     with pytest.raises(ParameterError, match="no GPU"):

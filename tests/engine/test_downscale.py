@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bgoptimizer.downscale import auto_factor, block_coords, downscale
+from bgoptimizer.engine.downscale import auto_factor, block_coords, downscale
 from bgoptimizer.exceptions import ParameterError
 
 
@@ -59,7 +59,7 @@ def test_transform_is_applied_per_band_and_bands_join(monkeypatch):
         seen.append(rows)
         return band * 2
 
-    monkeypatch.setattr("bgoptimizer.downscale._BAND_ELEMENTS", 2000)  # several bands
+    monkeypatch.setattr("bgoptimizer.engine.downscale._BAND_ELEMENTS", 2000)  # several bands
     d = downscale(img, 4, transform=double)
     assert len(seen) > 1
     np.testing.assert_allclose(d.pixels, downscale(img * 2, 4).pixels)

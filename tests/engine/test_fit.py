@@ -11,11 +11,12 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from bgoptimizer.engine.fit.driver import fit_spline
+from bgoptimizer.engine.fit.init import frame_bounds, initial_centres, pixel_data
+from bgoptimizer.engine.fit.loss import LossWeights
+from bgoptimizer.engine.fit.train import EpochPlan, Knobs, exact_loss
+from bgoptimizer.engine.model import model_at
 from bgoptimizer.exceptions import CancelledError, NumericalError, ParameterError
-from bgoptimizer.fit import fit_spline
-from bgoptimizer.fit_init import frame_bounds, initial_centres, pixel_data
-from bgoptimizer.fit_loss import LossWeights
-from bgoptimizer.fit_train import EpochPlan, Knobs, exact_loss
 from bgoptimizer.params import FitParams
 from bgoptimizer.progress import ProgressEvent, ProgressHooks, Stage
 
@@ -61,7 +62,7 @@ def test_recovers_a_smooth_gradient_under_stars() -> None:
     truth = _gradient(coords)
     image = _with_stars(truth)
     fit = fit_spline(image, np.ones_like(image), coords, _params(), execution="graph")
-    model = fit.evaluate(coords)
+    model = model_at(fit, coords)
     span = truth.max() - truth.min()
     assert np.sqrt(np.mean((model - truth) ** 2)) < 0.02 * span
     assert fit.best_loss < fit.loss_history[0]
@@ -78,7 +79,7 @@ def test_overshoot_term_keeps_the_model_under_the_data() -> None:
         fit = fit_spline(
             image, np.ones_like(image), coords, _params(alpha=alpha), execution="graph"
         )
-        below[alpha] = float(np.mean(image >= fit.evaluate(coords)))
+        below[alpha] = float(np.mean(image >= model_at(fit, coords)))
     # alpha 0: a median fit (about half the pixels above); alpha 5: the 1/12 quantile.
     assert below[0.0] < 0.7
     assert below[5.0] > 0.85
@@ -239,7 +240,7 @@ def test_epochs_give_the_same_result_however_they_are_split_between_calls(
     compiled_problem, monkeypatch
 ) -> None:
     """The driver sizes its calls by the clock; the numbers must not depend on it."""
-    from bgoptimizer import fit as fit_module
+    from bgoptimizer.engine.fit import driver as fit_module
 
     params = _params(epochs=12, initializer="random", seed=3)
     together = fit_spline(*compiled_problem, params)
@@ -255,7 +256,7 @@ def test_epochs_give_the_same_result_however_they_are_split_between_calls(
 def poisoned_loss(monkeypatch: pytest.MonkeyPatch) -> tf.Variable:
     """The real exact loss inside the compiled epochs, turned to NaN from its 6th call on
     (what a diverging step gives); the count of calls is returned."""
-    from bgoptimizer import fit_train
+    from bgoptimizer.engine.fit import train as fit_train
 
     real, calls = fit_train.exact_loss, tf.Variable(0)
 
@@ -277,4 +278,4 @@ def test_a_non_finite_loss_ends_the_fit_on_the_best_finite_state(poisoned_loss) 
     history = np.array(fit.loss_history)
     assert np.all(np.isfinite(history)) and np.all(np.isfinite(fit.values))
     assert fit.best_loss == history.min() and fit.best_epoch == 1 + int(history.argmin())
-    assert np.isfinite(fit.evaluate(coords)).all()
+    assert np.isfinite(model_at(fit, coords)).all()

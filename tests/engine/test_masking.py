@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from bgoptimizer.engine.masking import check_user_mask, missing_mask, weight_mask
 from bgoptimizer.exceptions import MaskError
-from bgoptimizer.masking import check_user_mask, missing_mask, weight_mask
 
 
 def test_missing_is_decided_per_pixel():

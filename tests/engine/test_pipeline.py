@@ -9,15 +9,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from bgoptimizer.engine.pipeline import run_image
+from bgoptimizer.engine.report import PARAMETERS_PROPERTY
+from bgoptimizer.engine.stretch import StretchParams
+from bgoptimizer.engine.synthetic import make_sky
 from bgoptimizer.exceptions import CancelledError, FormatError, ParameterError
+from bgoptimizer.files import OutputPaths, run_files
 from bgoptimizer.io import read_image, write_image
 from bgoptimizer.io.image import FitsKeyword, ImageData
 from bgoptimizer.params import FitParams
-from bgoptimizer.pipeline import OutputPaths, run_files, run_image
 from bgoptimizer.progress import ProgressHooks, Stage
-from bgoptimizer.report import PARAMETERS_PROPERTY
-from bgoptimizer.stretch import StretchParams
-from bgoptimizer.synthetic import make_sky
 
 FAST = {"epochs": 30, "downscale": 4, "preview_every": 10}
 
@@ -176,8 +177,8 @@ def test_sky_above_the_white_point_is_fitted_not_clipped():
 def test_previews_are_sharper_than_the_working_image():
     """A 1100-pixel frame: the working image is ~128 blocks wide, the preview ~512 pixels,
     reduced by block means with the missing border left out (and shown as 0)."""
-    from bgoptimizer.pipeline import PREVIEW_LONG_SIDE, _PreviewMaker
-    from bgoptimizer.working import prepare
+    from bgoptimizer.engine.pipeline import PREVIEW_LONG_SIDE, _PreviewMaker
+    from bgoptimizer.engine.working import prepare
 
     big = make_sky(600, 1100, gradients=("moon",), seed=2)
     params = FitParams()
@@ -197,10 +198,10 @@ def test_previews_are_sharper_than_the_working_image():
 def test_the_fit_is_compiled_ahead_for_the_working_image_it_gets(monkeypatch, size, downscale):
     """The pipeline predicts the working shape before downscaling, to compile while it
     stretches; a wrong prediction would compile the wrong program and waste that time."""
-    from bgoptimizer import fit as fit_module
+    from bgoptimizer.engine import pipeline
 
     asked = []
-    monkeypatch.setattr(fit_module, "compile_ahead", lambda shape, *a, **k: asked.append(shape))
+    monkeypatch.setattr(pipeline, "compile_ahead", lambda shape, *a, **k: asked.append(shape))
     sky = make_sky(*size, channels=1, gradients=("dome",), seed=2)
     params = FitParams.from_mapping({**FAST, "epochs": 3, "downscale": downscale})
     result = run_image(ImageData(sky.image, color_space="Gray"), params)

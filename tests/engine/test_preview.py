@@ -7,7 +7,8 @@ import io
 import numpy as np
 from PIL import Image
 
-from bgoptimizer.preview import TINT, display_stretch, encode_png, tint, write_png
+from bgoptimizer.engine.preview import TINT, display_stretch, tint
+from bgoptimizer.io.png import encode_png, write_png
 
 
 def test_display_stretch_range_and_missing():

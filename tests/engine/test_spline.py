@@ -7,9 +7,14 @@ import pytest
 import tensorflow as tf
 from scipy.interpolate import RBFInterpolator
 
-from bgoptimizer.evaluate import evaluate_full, evaluate_points
-from bgoptimizer.fit import FitResult
-from bgoptimizer.spline import evaluate, inverse, phi, solve
+from bgoptimizer.engine.model import (
+    model_at,
+    model_image,
+    spline_of,
+    spline_values,
+    through_samples,
+)
+from bgoptimizer.engine.spline import evaluate, inverse, phi, solve
 
 SCIPY_KERNELS = {1: "linear", 2: "thin_plate_spline", 3: "cubic"}
 
@@ -82,7 +87,7 @@ def test_phi_gradient_is_its_derivative_and_zero_at_r0(order: int) -> None:
         value = phi(points, order)
     grad = tape.gradient(value, points).numpy()
     step = 1e-7 * r2[1:]
-    numeric = (phi(tf.constant(r2[1:] + step), order) - phi(tf.constant(r2[1:] - step), order))
+    numeric = phi(tf.constant(r2[1:] + step), order) - phi(tf.constant(r2[1:] - step), order)
     np.testing.assert_allclose(grad[1:], numeric.numpy() / (2 * step), rtol=1e-6)
     assert grad[0] == 0.0
 
@@ -148,30 +153,30 @@ def test_isotropic_on_a_3_by_2_frame() -> None:
     height, width = 200, 300
     middle = np.array([100.5, 150.5]) / width
     ring = [middle + 0.2 * np.array([np.sin(a), np.cos(a)]) for a in np.arange(8) * np.pi / 4]
-    result = FitResult.from_samples(np.vstack([middle, *ring]), np.array([[1.0]] + [[0.0]] * 8))
-    model = evaluate_full(result, height, width, chunk_pixels=7 * width)[..., 0]
+    result = through_samples(np.vstack([middle, *ring]), np.array([[1.0]] + [[0.0]] * 8))
+    model = model_image(result, height, width, chunk_pixels=7 * width)[..., 0]
     for d in (10, 30, 60):
         along = [model[100 + d, 150], model[100 - d, 150], model[100, 150 + d], model[100, 150 - d]]
         np.testing.assert_allclose(along, along[0], atol=1e-5)
 
 
-def test_evaluate_full_is_chunk_independent_and_on_pixel_centres() -> None:
+def test_model_image_is_chunk_independent_and_on_pixel_centres() -> None:
     rng = np.random.default_rng(4)
-    result = FitResult.from_samples(rng.random((10, 2)) * [0.5, 1.0], rng.random((10, 2)))
-    whole = evaluate_full(result, 37, 74)
-    chunked = evaluate_full(result, 37, 74, chunk_pixels=5 * 74 + 3)
+    result = through_samples(rng.random((10, 2)) * [0.5, 1.0], rng.random((10, 2)))
+    whole = model_image(result, 37, 74)
+    chunked = model_image(result, 37, 74, chunk_pixels=5 * 74 + 3)
     np.testing.assert_array_equal(whole, chunked)
     assert whole.dtype == np.float32 and whole.shape == (37, 74, 2)
     rows, cols = np.meshgrid(np.arange(37), np.arange(74), indexing="ij")
     coords = np.stack([rows + 0.5, cols + 0.5], -1) / 74
-    np.testing.assert_allclose(whole, evaluate_points(result.spline(), coords), atol=1e-5)
-    np.testing.assert_allclose(whole[3, 5], result.evaluate(coords[3, 5]), atol=1e-5)
+    np.testing.assert_allclose(whole, spline_values(spline_of(result), coords), atol=1e-5)
+    np.testing.assert_allclose(whole[3, 5], model_at(result, coords[3, 5]), atol=1e-5)
     seen = []
 
     def square(block: np.ndarray) -> np.ndarray:
         seen.append(block.shape[0])
         return block**2
 
-    mapped = evaluate_full(result, 37, 74, chunk_pixels=5 * 74 + 3, transform=square)
+    mapped = model_image(result, 37, 74, chunk_pixels=5 * 74 + 3, transform=square)
     np.testing.assert_array_equal(mapped, whole**2)
     assert seen == [5] * 7 + [2]  # each chunk once, the padded tail trimmed first

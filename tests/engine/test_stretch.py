@@ -7,9 +7,9 @@ import json
 import numpy as np
 import pytest
 
+from bgoptimizer.engine.masking import missing_mask
+from bgoptimizer.engine.stretch import StretchParams, fit_stretch, midtones_for, mtf
 from bgoptimizer.exceptions import ParameterError
-from bgoptimizer.masking import missing_mask
-from bgoptimizer.stretch import StretchParams, fit_stretch, midtones_for, mtf
 
 
 def _array(nested):

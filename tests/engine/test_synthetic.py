@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bgoptimizer.synthetic import CASES, GRADIENTS, make_sky, score_model
+from bgoptimizer.engine.synthetic import CASES, GRADIENTS, make_sky, score_model
 
 
 def test_reproducible_and_truthful():

@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bgoptimizer.downscale import downscale
+from bgoptimizer.engine.downscale import downscale
+from bgoptimizer.engine.stretch import StretchParams
+from bgoptimizer.engine.working import prepare
 from bgoptimizer.exceptions import MaskError
 from bgoptimizer.params import FitParams
-from bgoptimizer.stretch import StretchParams
-from bgoptimizer.working import prepare
 
 
 def _image():

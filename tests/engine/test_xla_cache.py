@@ -15,14 +15,14 @@ from pathlib import Path
 
 import pytest
 
-from bgoptimizer import xla_cache
+from bgoptimizer.engine.runtime import xla_cache
 
 FIT = """
 import json
 import numpy as np
-from bgoptimizer import xla_cache
-from bgoptimizer.evaluate import evaluate_full
-from bgoptimizer.fit import fit_spline
+from bgoptimizer.engine.runtime import xla_cache
+from bgoptimizer.engine.model import model_image
+from bgoptimizer.engine.fit.driver import fit_spline
 from bgoptimizer.params import FitParams
 
 rng = np.random.default_rng(0)
@@ -31,7 +31,7 @@ image = (0.2 + 0.001 * xx + 0.05 * rng.random((40, 60)))[..., None].astype(np.fl
 coords = (np.stack([yy + 0.5, xx + 0.5], -1) / 60).astype(np.float32)
 params = FitParams(samples=9, epochs=5, rejection_passes=0)
 fit = fit_spline(image, np.ones_like(image), coords, params, execution="xla")
-model = evaluate_full(fit, 40, 60)
+model = model_image(fit, 40, 60)
 print(json.dumps({"folder": str(xla_cache._enabled), "loss": fit.best_loss,
                   "model": float(model.sum())}))
 """

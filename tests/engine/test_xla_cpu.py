@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from bgoptimizer import xla_cpu
+from bgoptimizer.engine.runtime import xla_cpu
 
 COMPILE = """
-from bgoptimizer.xla_cache import recovering
+from bgoptimizer.engine.runtime.xla_cache import recovering
 import tensorflow as tf
 
 compiled = recovering(lambda: tf.function(lambda x: tf.reduce_sum(tf.exp(x) * 2), jit_compile=True))

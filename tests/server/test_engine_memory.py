@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from bgoptimizer.server.engine import release_memory
+from bgoptimizer.server.engine_process import release_memory
 
 
 def _rss_mib() -> float:

@@ -46,59 +46,103 @@ class FitParams:
     """
 
     samples: int = _p(32, "number of spline samples N", short="-N", minimum=3, maximum=512)
-    order: int = _p(2, "polyharmonic order k (phi = r^k, r^k log r for even k)", short="-O",
-                    minimum=1, maximum=4)
-    downscale: int = _p(0, "block size of the working image; 0 (default) picks the one that"
-                        " brings the long side to ~128 working pixels",
-                        short="-dx", minimum=0, maximum=256)
-    downscale_function: str = _p("median", "how blocks are reduced", short="-df",
-                                 choices=("median", "mean"))
+    order: int = _p(
+        2,
+        "polyharmonic order k (phi = r^k, r^k log r for even k)",
+        short="-O",
+        minimum=1,
+        maximum=4,
+    )
+    downscale: int = _p(
+        0,
+        "block size of the working image; 0 (default) picks the one that"
+        " brings the long side to ~128 working pixels",
+        short="-dx",
+        minimum=0,
+        maximum=256,
+    )
+    downscale_function: str = _p(
+        "median", "how blocks are reduced", short="-df", choices=("median", "mean")
+    )
     quantile: float = _p(0.95, "stretch scale quantile q", short="-dq", minimum=0.5, maximum=1.0)
-    target: float = _p(0.25, "stretch target background t", short="-dt", minimum=0.01,
-                       maximum=0.9)
-    threshold_min: float = _p(0.0, "stretched values below this get weight 0", short="-tm",
-                              minimum=0.0, maximum=10.0)
-    threshold_max: float = _p(10.0, "stretched values above this (before clipping) get weight 0;"
-                              " 1 is the stretch's white point, the default 10 excludes nothing"
-                              " but star cores", short="-tM", minimum=0.0, maximum=10.0)
-    initializer: str = _p("grid", "initial sample positions", short="-i",
-                          choices=("grid", "random"))
+    target: float = _p(0.25, "stretch target background t", short="-dt", minimum=0.01, maximum=0.9)
+    threshold_min: float = _p(
+        0.0, "stretched values below this get weight 0", short="-tm", minimum=0.0, maximum=10.0
+    )
+    threshold_max: float = _p(
+        10.0,
+        "stretched values above this (before clipping) get weight 0;"
+        " 1 is the stretch's white point, the default 10 excludes nothing"
+        " but star cores",
+        short="-tM",
+        minimum=0.0,
+        maximum=10.0,
+    )
+    initializer: str = _p(
+        "grid", "initial sample positions", short="-i", choices=("grid", "random")
+    )
     epochs: int = _p(1000, "maximum optimisation epochs", short="-e", minimum=1, maximum=100000)
-    alpha: float = _p(2.0, "weight alpha of the overshoot and negative terms", short="-a",
-                      minimum=0.0, maximum=1000.0)
-    learning_rate: float = _p(0.01, "Adam learning rate", short="-lr", minimum=0.0,
-                              exclusive_minimum=True, maximum=1.0)
-    correction: str = _p("subtract", "how the model is removed", short="-c",
-                         choices=("subtract", "divide"))
+    alpha: float = _p(
+        2.0,
+        "weight alpha of the overshoot and negative terms",
+        short="-a",
+        minimum=0.0,
+        maximum=1000.0,
+    )
+    learning_rate: float = _p(
+        0.01, "Adam learning rate", short="-lr", minimum=0.0, exclusive_minimum=True, maximum=1.0
+    )
+    correction: str = _p(
+        "subtract", "how the model is removed", short="-c", choices=("subtract", "divide")
+    )
     seed: int = _p(0, "random seed (same seed, same result)", minimum=0, maximum=2**31 - 1)
-    error_weight: float = _p(1.0, "weight of the mean |residual| term", minimum=0.0,
-                             maximum=1000.0)
-    colour_weight: float = _p(1.0, "weight of the colour-balance term (RGB only)", minimum=0.0,
-                              maximum=1000.0)
-    overshoot_weight: float = _p(1.0, "weight of the overshoot term (times alpha)", minimum=0.0,
-                                 maximum=1000.0)
-    negative_weight: float = _p(1.0, "weight of the negative-model term (times alpha)",
-                                minimum=0.0, maximum=1000.0)
-    regularisation: float = _p(0.1, "smoothing added to the spline system's diagonal",
-                               minimum=0.0, maximum=1000.0)
-    rejection_passes: int = _p(2, "refits with blocks far above the model rejected (0: none)",
-                               minimum=0, maximum=10)
-    rejection_sigma: float = _p(3.0, "blocks this many robust sigma above the model are rejected",
-                                minimum=0.5, maximum=100.0)
-    first_regularisation: float = _p(0.3, "smoothing of the first pass when refits follow",
-                                     minimum=0.0, maximum=1000.0)
-    rejection_grow: int = _p(2, "blocks by which each rejected area is grown", minimum=0,
-                             maximum=32)
-    patience: int = _p(50, "epochs without improvement before stopping early", minimum=1,
-                       maximum=100000)
-    min_delta: float = _p(5e-5, "smallest loss decrease that counts as improvement",
-                          minimum=0.0, maximum=1.0)
-    lr_patience: int = _p(20, "epochs without improvement before the learning rate drops",
-                          minimum=1, maximum=100000)
-    lr_factor: float = _p(0.5, "factor applied to the learning rate on a plateau", minimum=0.0,
-                          exclusive_minimum=True, maximum=1.0)
-    preview_every: int = _p(25, "epochs between live-preview events (0: none)", minimum=0,
-                            maximum=100000)
+    error_weight: float = _p(1.0, "weight of the mean |residual| term", minimum=0.0, maximum=1000.0)
+    colour_weight: float = _p(
+        1.0, "weight of the colour-balance term (RGB only)", minimum=0.0, maximum=1000.0
+    )
+    overshoot_weight: float = _p(
+        1.0, "weight of the overshoot term (times alpha)", minimum=0.0, maximum=1000.0
+    )
+    negative_weight: float = _p(
+        1.0, "weight of the negative-model term (times alpha)", minimum=0.0, maximum=1000.0
+    )
+    regularisation: float = _p(
+        0.1, "smoothing added to the spline system's diagonal", minimum=0.0, maximum=1000.0
+    )
+    rejection_passes: int = _p(
+        2, "refits with blocks far above the model rejected (0: none)", minimum=0, maximum=10
+    )
+    rejection_sigma: float = _p(
+        3.0,
+        "blocks this many robust sigma above the model are rejected",
+        minimum=0.5,
+        maximum=100.0,
+    )
+    first_regularisation: float = _p(
+        0.3, "smoothing of the first pass when refits follow", minimum=0.0, maximum=1000.0
+    )
+    rejection_grow: int = _p(
+        2, "blocks by which each rejected area is grown", minimum=0, maximum=32
+    )
+    patience: int = _p(
+        50, "epochs without improvement before stopping early", minimum=1, maximum=100000
+    )
+    min_delta: float = _p(
+        5e-5, "smallest loss decrease that counts as improvement", minimum=0.0, maximum=1.0
+    )
+    lr_patience: int = _p(
+        20, "epochs without improvement before the learning rate drops", minimum=1, maximum=100000
+    )
+    lr_factor: float = _p(
+        0.5,
+        "factor applied to the learning rate on a plateau",
+        minimum=0.0,
+        exclusive_minimum=True,
+        maximum=1.0,
+    )
+    preview_every: int = _p(
+        25, "epochs between live-preview events (0: none)", minimum=0, maximum=100000
+    )
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):

@@ -52,11 +52,11 @@ def run(args: argparse.Namespace) -> int:
     """Make, fit, score."""
     import numpy as np
 
+    from ..engine.synthetic import make_sky, score_model
+    from ..files import OutputPaths, run_files
     from ..io import read_image, write_image
     from ..io.image import ImageData
     from ..params import FitParams
-    from ..pipeline import OutputPaths, run_files
-    from ..synthetic import make_sky, score_model
     from .options import TerminalProgress
 
     width, height = _size(args.size)

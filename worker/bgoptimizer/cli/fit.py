@@ -46,7 +46,7 @@ def summary(report: dict[str, Any]) -> dict[str, Any]:
 
 def run(args: argparse.Namespace) -> int:
     """Fit, write, print where the results are."""
-    from ..pipeline import OutputPaths, run_files
+    from ..files import OutputPaths, run_files
 
     params = params_from_args(args)
     outdir = args.outdir or args.input.parent

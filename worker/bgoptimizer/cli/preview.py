@@ -42,10 +42,11 @@ def add_parser(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     """Build the working image and write the PNG."""
 
+    from ..engine.preview import tint
+    from ..engine.working import prepare
     from ..exceptions import ParameterError
     from ..io import read_image
-    from ..preview import tint, write_png
-    from ..working import prepare
+    from ..io.png import write_png
 
     if args.max_size < 16:
         raise ParameterError(f"--max-size must be at least 16, got {args.max_size}")

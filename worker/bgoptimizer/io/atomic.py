@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import os
 import tempfile
 from collections.abc import Iterator
@@ -18,7 +19,7 @@ from typing import Any, BinaryIO
 
 from ..exceptions import FormatError
 
-__all__ = ["WRITE_BEHIND", "atomic_write"]
+__all__ = ["WRITE_BEHIND", "atomic_write", "write_json"]
 
 WRITE_BEHIND = 32 << 20
 """Bytes written between two background ``fdatasync`` calls. The disk then writes the file
@@ -95,3 +96,9 @@ def _read_umask() -> int:
 
 
 _UMASK = _read_umask()  # read once at import: os.umask is process-wide and not thread-safe
+
+
+def write_json(path: Path, data: Any) -> None:
+    """Write ``data`` as indented UTF-8 JSON, atomically (reports, summaries)."""
+    with atomic_write(path) as f:
+        f.write((json.dumps(data, indent=2) + "\n").encode("utf-8"))

@@ -40,7 +40,7 @@ class EngineHost:
             self.generation += 1
             self.info = {}
             self._proc = subprocess.Popen(
-                [sys.executable, "-m", "bgoptimizer.server.engine"],
+                [sys.executable, "-m", "bgoptimizer.server.engine_process"],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 text=True,

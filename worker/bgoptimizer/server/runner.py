@@ -20,7 +20,7 @@ from typing import Any
 from ..exceptions import JobError, ParameterError
 from .engine_host import EngineHost
 from .errors import QueueFullError
-from .layout import PART_PREFIX, RESULT_FILES
+from .layout import PART_PREFIX, PREVIEW_FILE, RESULT_FILES
 from .settings import Settings
 from .store import FINISHED, JobRecord, JobState, JobStore
 
@@ -215,7 +215,7 @@ class Runner:
                 job_id,
                 persist=False,
                 preview_version=record.preview_version + 1,
-                results=tuple(sorted({*record.results, "preview.png"})),
+                results=tuple(sorted({*record.results, PREVIEW_FILE})),
             )
         elif kind == "done":
             self._publish_results(job_id)

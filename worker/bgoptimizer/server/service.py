@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from ..engine.stretch import StretchParams
 from ..params import FitParams
-from ..stretch import StretchParams
 from .errors import BadRequestError, NotFoundError, NotReadyError
 from .layout import PREVIEW_FILE, RESULT_FILES
 from .runner import Runner

@@ -1,4 +1,8 @@
-"""Evaluate a fitted spline on many points in bounded memory, on the CPU or a GPU.
+"""The fitted background model's values: at given points, or as a full-resolution image.
+
+The spline itself (:mod:`bgoptimizer.engine.spline`) evaluates a batch of points; this module
+turns a :class:`~bgoptimizer.engine.fit.result.FitResult` into values in bounded memory, on
+the CPU or a GPU.
 
 Work is split into chunks whose (pixels × N) temporaries fit a memory budget; each chunk runs
 through one compiled function of fixed shape (the last chunk is padded), so nothing retraces.
@@ -7,20 +11,27 @@ through one compiled function of fixed shape (the last chunk is padded), so noth
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 import numpy as np
 import tensorflow as tf
+from numpy.typing import ArrayLike
 
-from .devices import resolve_device
-from .numerics import NUMERICS
-from .spline import Spline, evaluate
-from .xla_cache import recovering
+from .fit.result import FitResult
+from .runtime.devices import resolve_device
+from .runtime.numerics import NUMERICS
+from .runtime.xla_cache import recovering
+from .spline import Spline, evaluate, solve
 
-if TYPE_CHECKING:
-    from .fit import FitResult
-
-__all__ = ["TEMP_BUDGET_BYTES", "chunk_size", "evaluate_full", "evaluate_points"]
+__all__ = [
+    "TEMP_BUDGET_BYTES",
+    "chunk_size",
+    "fit_of",
+    "model_at",
+    "model_image",
+    "spline_of",
+    "spline_values",
+    "through_samples",
+]
 
 TEMP_BUDGET_BYTES = 64 * 2**20
 """Memory the temporaries of one chunk may take (a few P × N float arrays)."""
@@ -60,7 +71,52 @@ _compiled_rows = recovering(
 )
 
 
-def evaluate_points(spline: Spline, points: np.ndarray, chunk: int | None = None) -> np.ndarray:
+def spline_of(fit: FitResult) -> Spline:
+    """The fit's solved spline as tensors."""
+    dtype = NUMERICS.dtype
+    return Spline(
+        tf.constant(fit.centres, dtype),
+        tf.constant(fit.weights, dtype),
+        tf.constant(fit.poly, dtype),
+        fit.order,
+    )
+
+
+def through_samples(
+    centres: ArrayLike, values: ArrayLike, order: int = 2, regularisation: float = 0.0
+) -> FitResult:
+    """The spline through given ``(y, x)`` samples and their ``(N, C)`` values, unoptimised.
+
+    Examples
+    --------
+    >>> flat = through_samples([[0, 0], [0, 1], [1, 0]], [[0.2], [0.2], [0.2]])
+    >>> flat.weights.shape, flat.poly.shape
+    ((3, 1), (3, 1))
+    """
+    dtype = NUMERICS.dtype
+    values = tf.constant(values, dtype)
+    spline = solve(tf.constant(centres, dtype), values, order, regularisation)
+    return fit_of(spline, values, regularisation)
+
+
+def fit_of(spline: Spline, values: tf.Tensor, regularisation: float) -> FitResult:
+    """A solved spline and the sample values it was solved through, as plain numpy data."""
+    return FitResult(
+        centres=spline.centres.numpy(),
+        values=values.numpy(),
+        weights=spline.weights.numpy(),
+        poly=spline.poly.numpy(),
+        order=spline.order,
+        regularisation=regularisation,
+    )
+
+
+def model_at(fit: FitResult, points: np.ndarray) -> np.ndarray:
+    """The fit's model at ``(..., 2)`` normalised ``(y, x)`` points, as ``(..., C)`` float32."""
+    return spline_values(spline_of(fit), points)
+
+
+def spline_values(spline: Spline, points: np.ndarray, chunk: int | None = None) -> np.ndarray:
     """Model values at arbitrary ``(..., 2)`` ``(y, x)`` points, as ``(..., C)`` float32.
 
     Parameters
@@ -84,7 +140,7 @@ def evaluate_points(spline: Spline, points: np.ndarray, chunk: int | None = None
     return out.reshape(*lead, channels).astype(np.float32, copy=False)
 
 
-def evaluate_full(
+def model_image(
     result: FitResult,
     height: int,
     width: int,
@@ -124,13 +180,12 @@ def evaluate_full(
 
     Examples
     --------
-    >>> from bgoptimizer.fit import FitResult
-    >>> flat = FitResult.from_samples([[0, 0], [0, 1], [1, 0]], [[0.2], [0.2], [0.2]])
-    >>> model = evaluate_full(flat, 4, 6)
+    >>> flat = through_samples([[0, 0], [0, 1], [1, 0]], [[0.2], [0.2], [0.2]])
+    >>> model = model_image(flat, 4, 6)
     >>> model.shape, model.dtype, bool(np.allclose(model, 0.2))
     ((4, 6, 1), dtype('float32'), True)
     """
-    spline = result.spline()
+    spline = spline_of(result)
     size = chunk_pixels or chunk_size(*map(int, spline.weights.shape))
     rows = int(min(height, max(1, size // width)))
     out = np.empty((height, width, int(spline.weights.shape[1])), np.float32)

@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 import tensorflow as tf
 
-from .numerics import NUMERICS
+from .runtime.numerics import NUMERICS
 
 __all__ = ["ORDERS", "Spline", "evaluate", "inverse", "phi", "solve", "squared_distances"]
 
@@ -195,7 +195,7 @@ def evaluate(spline: Spline, points: tf.Tensor) -> tf.Tensor:
     """(M, C) spline values at (M, 2) ``(y, x)`` points.
 
     Holds an (M, N) temporary: callers with many points go through
-    :func:`bgoptimizer.evaluate.evaluate_points` or :func:`bgoptimizer.evaluate.evaluate_full`,
+    :func:`bgoptimizer.engine.model.spline_values` or :func:`bgoptimizer.engine.model.model_image`,
     which chunk. The radial sum is a broadcast product reduced over N rather than a matmul:
     with C = 3 columns XLA's CPU dot (and its gradient) is slower than the fused
     multiply-reduce, which made an RGB step ~1.5× dearer than it needs to be.

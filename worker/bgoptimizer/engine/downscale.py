@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .exceptions import ParameterError
+from ..exceptions import ParameterError
 
 __all__ = ["AUTO_LONG_SIDE", "Downscaled", "auto_factor", "block_coords", "blocks", "downscale"]
 

@@ -8,19 +8,17 @@ medians and clipped counts, timings per stage, device and versions.
 
 from __future__ import annotations
 
-import json
 import platform
 from datetime import UTC, datetime
 from importlib import metadata
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from . import __version__
+from .. import __version__
+from ..params import FitParams
 from .correction import Correction
-from .io.atomic import atomic_write
-from .params import FitParams
+from .fit.result import FitResult
 from .working import Working
 
 __all__ = [
@@ -28,7 +26,6 @@ __all__ = [
     "build_report",
     "history_lines",
     "versions",
-    "write_report",
 ]
 
 PARAMETERS_PROPERTY = "BackgroundOptimizer:Parameters"
@@ -66,7 +63,7 @@ def build_report(
     params: FitParams,
     shape: tuple[int, int, int],
     working: Working,
-    fit: Any,
+    fit: FitResult,
     correction: Correction,
     timings: dict[str, float],
     explicit_stretch: bool,
@@ -118,9 +115,3 @@ def build_report(
         "device": str(fit.device),
         "versions": versions(),
     }
-
-
-def write_report(path: Path, report: dict[str, Any]) -> None:
-    """Write the report as indented JSON, atomically."""
-    with atomic_write(path) as f:
-        f.write((json.dumps(report, indent=2) + "\n").encode("utf-8"))

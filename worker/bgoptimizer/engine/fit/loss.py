@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 
 import tensorflow as tf
 
-from .params import FitParams
+from ...params import FitParams
 
 __all__ = ["LossWeights", "pixel_loss"]
 

@@ -9,7 +9,8 @@ drops on plateaus, and early stopping ends the fit (Keras' semantics, see :class
 One compiled call runs up to ``EPOCHS_PER_CALL`` epochs *and* their schedule: no Python runs
 between steps or between epochs inside a call. A call costs ~1–2 ms of dispatch on a 2-core
 CPU, as much as a whole epoch of a 128-pixel working image, so the Python driver in
-:mod:`bgoptimizer.fit` asks for as many epochs per call as fit in its reporting interval.
+:mod:`bgoptimizer.engine.fit.driver` asks for as many epochs per call as fit in its
+reporting interval.
 The trainable parameters are the sample positions and values; the spline weights are
 re-solved from them at every step (an (N + 3)² system, cheap next to the pixels).
 """
@@ -22,11 +23,11 @@ from typing import Any, NamedTuple
 
 import tensorflow as tf
 
-from .fit_loss import LossWeights, pixel_loss
-from .numerics import NUMERICS
-from .params import FitParams
-from .spline import evaluate, solve
-from .xla_cache import recovering
+from ...params import FitParams
+from ..runtime.numerics import NUMERICS
+from ..runtime.xla_cache import recovering
+from ..spline import evaluate, solve
+from .loss import LossWeights, pixel_loss
 
 __all__ = [
     "EPOCHS_PER_CALL",
@@ -156,7 +157,15 @@ def start_tracker(lr: float, loss: float, state: TrainState) -> Tracker:
     """The schedule before the first epoch: the starting state is the best so far."""
     zero = tf.constant(0, tf.int32)
     return Tracker(
-        _real(lr), _real(loss), state.centres, state.values, zero, _real(loss), zero, zero, zero,
+        _real(lr),
+        _real(loss),
+        state.centres,
+        state.values,
+        zero,
+        _real(loss),
+        zero,
+        zero,
+        zero,
         tf.constant(False),
     )
 

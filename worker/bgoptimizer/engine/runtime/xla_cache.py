@@ -6,7 +6,8 @@ more than a third of a cold 3000×2000 fit. TensorFlow can keep compiled executa
 every fit after the first of its size loads the executable instead. The flag is read at the
 process's first XLA compilation, so :func:`recovering`, which every compiled function of the
 engine is built with (at import or before its first call), calls :func:`enable` first, and
-:func:`bgoptimizer.xla_cpu.configure` (the CPU code generator's flag, read at the same moment).
+:func:`bgoptimizer.engine.runtime.xla_cpu.configure` (the CPU code generator's flag, read
+at the same moment).
 
 ``BGOPT_XLA_CACHE`` picks the folder (default ``$XDG_CACHE_HOME/bgoptimizer/xla``, else
 ``~/.cache/bgoptimizer/xla``); ``off`` switches the cache off. A ``TF_XLA_FLAGS`` that

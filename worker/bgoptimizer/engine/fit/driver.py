@@ -1,6 +1,6 @@
 """Fit the background spline: Adam on sample positions and values, with a plateau schedule.
 
-The driver around :mod:`bgoptimizer.fit_train`'s compiled epochs, which keep the best
+The driver around :mod:`bgoptimizer.engine.fit.train`'s compiled epochs, which keep the best
 state by the exact loss, lower the learning rate on plateaus and stop early by themselves.
 Python runs between calls of many epochs (about ``REPORT_INTERVAL`` each): it reports
 progress (at most ~10 events a second, plus live previews), checks for cancellation, and
@@ -12,15 +12,19 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import tensorflow as tf
 
-from .devices import describe_devices, resolve_device
-from .evaluate import evaluate_points
-from .exceptions import NumericalError
-from .fit_init import (
+from ...exceptions import NumericalError
+from ...params import FitParams
+from ...progress import ProgressEvent, ProgressHooks, Stage
+from ..model import fit_of, model_at, spline_values
+from ..runtime.devices import describe_devices, resolve_device
+from ..runtime.numerics import NUMERICS
+from ..spline import solve
+from .init import (
     check_inputs,
     frame_bounds,
     initial_centres,
@@ -29,8 +33,10 @@ from .fit_init import (
     padded_pixels,
     pixel_data,
 )
-from .fit_loss import LossWeights
-from .fit_train import (
+from .loss import LossWeights
+from .rejection import Rejection, reject_outliers, relocate
+from .result import FitResult
+from .train import (
     EPOCHS_PER_CALL,
     EpochPlan,
     Knobs,
@@ -42,11 +48,6 @@ from .fit_train import (
     initial_state,
     start_tracker,
 )
-from .numerics import NUMERICS
-from .params import FitParams
-from .progress import ProgressEvent, ProgressHooks, Stage
-from .rejection import Rejection, reject_outliers, relocate
-from .spline import Spline, solve
 
 __all__ = ["FitResult", "compile_ahead", "fit_spline"]
 
@@ -55,91 +56,6 @@ REPORT_INTERVAL = 0.1
 
 REFIT_PATIENCE_SHARE = 0.5
 """A warm-started refit waits this share of ``patience`` / ``lr_patience`` (halves its cost)."""
-
-
-@dataclass
-class FitResult:
-    """A fitted background spline and how the fit went.
-
-    Attributes
-    ----------
-    centres
-        (N, 2) normalised ``(y, x)`` sample positions.
-    values
-        (N, C) stretched sample values (the model passes through them unless regularised).
-    weights, poly
-        (N, C) radial weights and (3, C) coefficients of ``1, y, x``: the solved spline.
-    order, regularisation
-        Spline settings.
-    loss_history
-        Exact loss after each epoch.
-    epochs_run, best_epoch, best_loss
-        Epochs done, the epoch whose state was kept (0: the starting state) and its loss.
-    stopped_early
-        Whether early stopping (or a recovered numerical failure) ended the fit.
-    final_lr
-        Learning rate at the end.
-    timings
-        ``init`` and ``optimise`` seconds, ``per_step_ms`` (compiled steps, first epoch and
-        its compilation excluded), ``first_epoch`` seconds (with compilation).
-    device
-        What ran the fit: a GPU's name or ``"CPU"``.
-    rejections
-        One :meth:`~bgoptimizer.rejection.Rejection.to_dict` per refit: the residual's
-        robust sigma per channel and the share of weighted blocks rejected before it.
-    """
-
-    centres: np.ndarray
-    values: np.ndarray
-    weights: np.ndarray
-    poly: np.ndarray
-    order: int
-    regularisation: float = 0.0
-    loss_history: list[float] = field(default_factory=list)
-    epochs_run: int = 0
-    best_epoch: int = 0
-    best_loss: float = float("nan")
-    stopped_early: bool = False
-    final_lr: float = float("nan")
-    timings: dict[str, float] = field(default_factory=dict)
-    device: str = "CPU"
-    rejections: list[dict[str, object]] = field(default_factory=list)
-
-    @classmethod
-    def from_samples(
-        cls, centres: np.ndarray, values: np.ndarray, order: int = 2, regularisation: float = 0.0
-    ) -> FitResult:
-        """The spline through given samples, without optimisation."""
-        dtype = NUMERICS.dtype
-        spline = solve(
-            tf.constant(centres, dtype), tf.constant(values, dtype), order, regularisation
-        )
-        return cls._from_spline(spline, tf.constant(values, dtype), regularisation)
-
-    @classmethod
-    def _from_spline(cls, spline: Spline, values: tf.Tensor, regularisation: float) -> FitResult:
-        return cls(
-            centres=spline.centres.numpy(),
-            values=values.numpy(),
-            weights=spline.weights.numpy(),
-            poly=spline.poly.numpy(),
-            order=spline.order,
-            regularisation=regularisation,
-        )
-
-    def spline(self) -> Spline:
-        """The solved spline as tensors."""
-        dtype = NUMERICS.dtype
-        return Spline(
-            tf.constant(self.centres, dtype),
-            tf.constant(self.weights, dtype),
-            tf.constant(self.poly, dtype),
-            self.order,
-        )
-
-    def evaluate(self, coords: np.ndarray) -> np.ndarray:
-        """Model at ``(..., 2)`` normalised ``(y, x)`` points, as ``(..., C)`` float32."""
-        return evaluate_points(self.spline(), coords)
 
 
 class _Progress:
@@ -278,7 +194,8 @@ def fit_spline(
     >>> coords = np.stack([yy, xx], -1).astype(np.float32)
     >>> image = (0.1 + 0.2 * xx)[..., None].astype(np.float32)
     >>> fit = fit_spline(image, np.ones_like(image), coords, FitParams(samples=9, epochs=50))
-    >>> fit.evaluate(coords).shape
+    >>> from bgoptimizer.engine.model import model_at
+    >>> model_at(fit, coords).shape
     (20, 30, 1)
     """
     hooks = hooks or ProgressHooks()
@@ -361,7 +278,7 @@ class _Problem:
             fit_weight, rejection = reject_outliers(
                 self.image,
                 weight,
-                previous.evaluate(self.coords),
+                model_at(previous, self.coords),
                 sigma_k=params.rejection_sigma,
                 grow=params.rejection_grow,
             )
@@ -474,7 +391,7 @@ def _start_loss(plan: EpochPlan, data: PixelData, knobs: Knobs, state: TrainStat
 def _model(state: TrainState, params: FitParams, coords: np.ndarray) -> np.ndarray:
     """The state's model at every working pixel, (h, w, C)."""
     spline = solve(state.centres, state.values, params.order, params.regularisation)
-    return evaluate_points(spline, coords)
+    return spline_values(spline, coords)
 
 
 @dataclass(frozen=True)
@@ -551,7 +468,7 @@ def _optimise(
     steady = max(len(history) - 1, 0) * trainer.steps
     regularisation = float(trainer.knobs.regularisation)
     spline = solve(tracker.best_centres, tracker.best_values, params.order, regularisation)
-    result = FitResult._from_spline(spline, tracker.best_values, regularisation)
+    result = fit_of(spline, tracker.best_values, regularisation)
     result.loss_history = history
     result.epochs_run = len(history)
     result.best_epoch = int(tracker.best_epoch)

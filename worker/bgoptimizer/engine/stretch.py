@@ -3,7 +3,7 @@
 The PixInsight dialog computes the same numbers in JavaScript; ``tests/fixtures/
 stretch_vectors.json`` pins the two together. Conventions both sides follow:
 
-- statistics are taken over the non-missing pixels only (see :mod:`bgoptimizer.masking`);
+- statistics are taken over the non-missing pixels only (see :mod:`bgoptimizer.engine.masking`);
 - a quantile is the linear interpolation between order statistics at index ``q·(n−1)``
   (numpy's default, R type 7); the median is the quantile 0.5;
 - ``p = min(x)``, ``s = quantile_q(x) − p`` (``1`` when that is 0: a flat channel),
@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from .exceptions import ParameterError
+from ..exceptions import ParameterError
 
 __all__ = ["MIDTONES_EPS", "StretchParams", "fit_stretch", "midtones_for", "mtf", "quantiles"]
 

@@ -1,21 +1,17 @@
-"""Display images: an automatic stretch to [0, 1], masked areas tinted, PNG encoding.
+"""Display images: an automatic stretch to [0, 1], masked areas tinted.
 
 What the PixInsight dialog shows before a fit (``bgoptimizer preview``) and the live preview
-the worker streams during one. PNG files are written atomically.
+the worker streams during one (encoded by :mod:`bgoptimizer.io.png`).
 """
 
 from __future__ import annotations
 
-import io
-from pathlib import Path
-
 import numpy as np
 
-from .io.atomic import atomic_write
 from .masking import missing_mask
 from .stretch import fit_stretch
 
-__all__ = ["TINT", "display_stretch", "encode_png", "tint", "write_png"]
+__all__ = ["TINT", "display_stretch", "tint"]
 
 TINT = (1.0, 0.2, 0.2)
 """Colour blended over pixels with weight below 1 (red, as PixInsight shows masks)."""
@@ -44,21 +40,3 @@ def tint(display: np.ndarray, weight: np.ndarray) -> np.ndarray:
     rgb = np.repeat(display, 3, axis=2) if display.shape[2] == 1 else display
     amount = _TINT_STRENGTH * (1.0 - np.clip(weight.mean(axis=2, keepdims=True), 0.0, 1.0))
     return (rgb * (1.0 - amount) + np.asarray(TINT, np.float32) * amount).astype(np.float32)
-
-
-def encode_png(image: np.ndarray) -> bytes:
-    """8-bit PNG bytes of a [0, 1] image (h, w, 1 or 3)."""
-    from PIL import Image
-
-    data = np.round(np.clip(np.nan_to_num(image), 0.0, 1.0) * 255).astype(np.uint8)
-    mode_data = data[..., 0] if data.shape[2] == 1 else data
-    buf = io.BytesIO()
-    Image.fromarray(mode_data).save(buf, format="PNG")
-    return buf.getvalue()
-
-
-def write_png(path: Path, image: np.ndarray) -> None:
-    """Write :func:`encode_png` to ``path`` atomically (temporary file, then rename)."""
-    data = encode_png(image)
-    with atomic_write(path) as f:
-        f.write(data)

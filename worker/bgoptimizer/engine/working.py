@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..params import FitParams
 from .downscale import auto_factor, blocks, downscale
 from .masking import check_user_mask, missing_mask, weight_mask
-from .params import FitParams
 from .stretch import StretchParams, fit_stretch
 
 __all__ = ["Working", "prepare", "working_shape"]
@@ -96,7 +96,7 @@ def prepare(
     factor
         Block size overriding ``params.downscale`` (the preview picks its own).
     missing
-        The image's :func:`~bgoptimizer.masking.missing_mask`, when the caller has it.
+        The image's :func:`~bgoptimizer.engine.masking.missing_mask`, when the caller has it.
 
     Raises
     ------

@@ -13,10 +13,10 @@ import math
 import numpy as np
 import tensorflow as tf
 
-from .exceptions import ParameterError
-from .fit_loss import LossWeights
-from .fit_train import PixelData
-from .numerics import NUMERICS
+from ...exceptions import ParameterError
+from ..runtime.numerics import NUMERICS
+from .loss import LossWeights
+from .train import PixelData
 
 __all__ = [
     "check_inputs",

@@ -16,7 +16,8 @@ memory promise holds, and fits that reuse compiled code pay for the slower steps
 tenths of a second, ~1.5 s in a realistic three-pass fit of 3000×2000 RGB.
 
 XLA reads ``XLA_FLAGS`` once, at the process's first compilation, so
-:func:`bgoptimizer.xla_cache.recovering`, which builds every compiled function of the engine,
+:func:`bgoptimizer.engine.runtime.xla_cache.recovering`, which builds every compiled
+function of the engine,
 calls :func:`configure` first. A choice already in ``XLA_FLAGS`` is left alone (set
 ``XLA_FLAGS=--xla_cpu_use_fusion_emitters=true`` to compare), and so is a TensorFlow older
 than 2.21: XLA ends the process on a flag it does not know, and older releases were not

@@ -12,7 +12,7 @@ import platform
 import numpy as np
 import tensorflow as tf
 
-from .exceptions import ParameterError
+from ...exceptions import ParameterError
 
 tf.get_logger().setLevel("ERROR")
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .exceptions import MaskError
+from ..exceptions import MaskError
 
 __all__ = ["check_user_mask", "missing_mask", "weight_mask"]
 

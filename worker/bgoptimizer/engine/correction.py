@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .exceptions import ParameterError
+from ..exceptions import ParameterError
 from .stretch import quantiles
 
 __all__ = ["MODEL_FLOOR", "Correction", "correct"]

@@ -1,7 +1,7 @@
 """The engine process: runs one fit at a time for the worker, outside the API's process.
 
 Started by :class:`~bgoptimizer.server.engine_host.EngineHost` as
-``python -m bgoptimizer.server.engine``. Requests arrive as JSON lines on stdin (``run``,
+``python -m bgoptimizer.server.engine_process``. Requests arrive as JSON lines on stdin (``run``,
 ``cancel``); answers leave as JSON lines on a private copy of the original stdout (``hello``,
 ``progress``, ``preview``, ``done``, ``failed``), while fd 1 is pointed at stderr so that stray
 prints cannot corrupt the protocol. End of stdin means the API process is gone: exit at once.
@@ -19,20 +19,17 @@ import queue
 import signal
 import sys
 import threading
-import time
 import traceback
 from pathlib import Path
 from typing import Any, TextIO
 
 from ..exceptions import BgoptError
-from ..progress import ProgressEvent, ProgressHooks, Stage
-from .layout import BACKGROUND_FILE, CORRECTED_FILE, IMAGE_FILE, MASK_FILE, REPORT_FILE
+from ..progress import ProgressEvent, ProgressHooks
+from .layout import BACKGROUND_FILE, CORRECTED_FILE, IMAGE_FILE, MASK_FILE, REPORT_FILE, JobPaths
 
 __all__ = ["main", "release_memory"]
 
 log = logging.getLogger("bgoptimizer.engine")
-
-_PROGRESS_EVERY_S = 0.1  # at most ten progress lines a second reach the API
 
 
 class _Channel:
@@ -50,26 +47,24 @@ class _Channel:
 
 
 class _JobHooks:
-    """Forwards the pipeline's events (throttled) and previews; answers the cancel flag."""
+    """Forwards the pipeline's events and previews; answers the cancel flag.
+
+    The fit throttles its own events (at most ten a second), and there are only a few stage
+    events around it, so every event goes through.
+    """
 
     def __init__(self, channel: _Channel, job: str, job_dir: Path, cancel: threading.Event):
         self.channel, self.job, self.job_dir, self.cancel = channel, job, job_dir, cancel
-        self._last = 0.0
-        self._stage: Stage | None = None
 
     def hooks(self) -> ProgressHooks:
         return ProgressHooks(on_event=self.on_event, is_cancelled=self.cancel.is_set)
 
     def on_event(self, event: ProgressEvent) -> None:
-        from ..preview import write_png
+        from ..io.png import write_png
 
-        now = time.monotonic()
         if event.preview is not None:
-            write_png(self.job_dir / "preview.png", event.preview)
+            write_png(JobPaths(self.job_dir).preview, event.preview)
             self.channel.send("preview", job=self.job)
-        if event.stage == self._stage and now - self._last < _PROGRESS_EVERY_S:
-            return
-        self._stage, self._last = event.stage, now
         self.channel.send(
             "progress",
             job=self.job,
@@ -86,7 +81,7 @@ class _JobHooks:
 
 def _hello() -> dict[str, Any]:
     """TensorFlow version and devices, as ``GET /v1/health`` reports them."""
-    from ..devices import gpu_names, versions
+    from ..engine.runtime.devices import gpu_names, versions
 
     devices = [{"type": "GPU", "name": name} for name in gpu_names()]
     return {
@@ -97,24 +92,31 @@ def _hello() -> dict[str, Any]:
 
 def _run(task: dict[str, Any], channel: _Channel, cancel: threading.Event) -> None:
     """One fit: outputs go to ``work/``; the API process renames them into ``results/``."""
+    from ..engine.stretch import StretchParams
+    from ..files import OutputPaths, run_files
     from ..params import FitParams
-    from ..pipeline import OutputPaths, run_files
-    from ..report import write_report
-    from ..stretch import StretchParams
 
     job, job_dir = task["job"], Path(task["dir"])
-    work = job_dir / "work"
+    paths = JobPaths(job_dir)
+    work = paths.work
     work.mkdir(exist_ok=True)
     outputs = OutputPaths(work / BACKGROUND_FILE, work / CORRECTED_FILE, work / REPORT_FILE)
     try:
-        report = run_files(
-            job_dir / IMAGE_FILE,
+        run_files(
+            paths.image,
             outputs,
             FitParams.from_mapping(task["params"]),
-            mask_path=job_dir / MASK_FILE if task["mask"] else None,
+            mask_path=paths.mask if task["mask"] else None,
             hooks=_JobHooks(channel, job, job_dir, cancel).hooks(),
             device=task["device"],
             stretch=StretchParams(**task["stretch"]) if task.get("stretch") else None,
+            names={  # names as served, not paths inside the worker's data dir
+                "input": IMAGE_FILE,
+                "mask": MASK_FILE if task["mask"] else None,
+                "background": BACKGROUND_FILE,
+                "corrected": CORRECTED_FILE,
+                "report": REPORT_FILE,
+            },
         )
     except BgoptError as exc:
         channel.send("failed", job=job, code=exc.code, message=str(exc))
@@ -125,14 +127,6 @@ def _run(task: dict[str, Any], channel: _Channel, cancel: threading.Event) -> No
         code = "resources" if type(exc).__name__ == "ResourceExhaustedError" else "internal"
         channel.send("failed", job=job, code=code, message=f"{type(exc).__name__}: {exc}")
     else:
-        report["files"] = {  # names as served, not paths inside the worker's data dir
-            "input": IMAGE_FILE,
-            "mask": MASK_FILE if task["mask"] else None,
-            "background": BACKGROUND_FILE,
-            "corrected": CORRECTED_FILE,
-            "report": REPORT_FILE,
-        }
-        write_report(outputs.report, report)
         channel.send("done", job=job)
 
 

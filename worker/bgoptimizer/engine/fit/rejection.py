@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage
 
-from .fit_init import nearest_pixels
+from .init import nearest_pixels
 
 __all__ = ["MAD_TO_SIGMA", "MIN_KEPT", "Rejection", "reject_outliers", "relocate", "robust_sigma"]
 

@@ -1,0 +1,205 @@
+"""The whole engine on an in-memory image: stretch → downscale → mask → fit → model → correct.
+
+:func:`run_image` takes an :class:`~bgoptimizer.io.image.ImageData` and returns both output
+images and the report; reading and writing files is the callers' part
+(:mod:`bgoptimizer.files`). Each stage is reported through a
+:class:`~bgoptimizer.progress.JobProgress`, which checks for cancellation between stages (the
+fit checks within its loop too).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import json
+import math
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..exceptions import ParameterError
+from ..io.image import ImageData, Property
+from ..params import FitParams
+from ..progress import JobProgress, ProgressHooks, Stage
+from .correction import correct
+from .downscale import downscale
+from .fit.driver import compile_ahead, fit_spline
+from .masking import missing_mask
+from .model import model_at, model_image
+from .preview import display_stretch
+from .report import PARAMETERS_PROPERTY, build_report, history_lines
+from .stretch import StretchParams, fit_stretch
+from .working import Working, prepare, working_shape
+
+__all__ = ["PipelineResult", "run_image"]
+
+
+@dataclass(frozen=True)
+class PipelineResult:
+    """Both images, the report and the final preview (about 512 pixels on the long side, in
+    [0, 1]; made only when someone listens to the progress events, else None)."""
+
+    background: ImageData
+    corrected: ImageData
+    report: dict[str, Any]
+    preview: np.ndarray | None
+
+
+PREVIEW_LONG_SIDE = 512
+"""Long side of the previews, in pixels: the dialog shows them up to 1024 wide, and the fit's
+working image (~128 blocks) would be a blurry thumbnail there."""
+
+
+@dataclass(frozen=True)
+class _PreviewMaker:
+    """``model at coords -> display-stretched corrected image``, for live and final previews.
+
+    The image is the input reduced (block mean, missing pixels ignored) to about
+    :data:`PREVIEW_LONG_SIDE` pixels, or the working image when that is already as large.
+    """
+
+    linear: np.ndarray
+    missing: np.ndarray
+    coords: np.ndarray
+    stretch: StretchParams
+    params: FitParams
+
+    @classmethod
+    def build(cls, pixels: np.ndarray, work: Working, params: FitParams) -> _PreviewMaker:
+        height, width, _ = pixels.shape
+        factor = max(1, math.ceil(max(height, width) / PREVIEW_LONG_SIDE))
+        if factor >= work.factor:
+            linear, coords = work.stretch.inverse(work.image), work.coords
+        else:
+
+            def valid(band: np.ndarray, rows: slice) -> np.ndarray:
+                return np.where(work.missing[rows, :, None], np.nan, band).astype(np.float32)
+
+            small = downscale(pixels, factor, "mean", transform=valid)
+            linear, coords = small.pixels, small.coords
+        small_missing = np.isnan(linear).any(axis=2)
+        linear = np.where(small_missing[..., None], 0, linear).astype(np.float32)
+        return cls(linear, small_missing, coords, work.stretch, params)
+
+    def __call__(self, model_stretched: np.ndarray) -> np.ndarray:
+        model = self.stretch.inverse(np.asarray(model_stretched, np.float32))
+        fixed = correct(self.linear, model, self.missing, self.params.correction).corrected
+        return display_stretch(fixed, quantile=self.params.quantile, target=self.params.target)
+
+
+def run_image(
+    image: ImageData,
+    params: FitParams,
+    *,
+    mask: np.ndarray | None = None,
+    hooks: ProgressHooks | JobProgress | None = None,
+    device: str = "auto",
+    stretch: StretchParams | None = None,
+) -> PipelineResult:
+    """Fit and remove the background of an in-memory image.
+
+    Parameters
+    ----------
+    image
+        Linear input; its pixels are not modified.
+    params
+        Fit parameters.
+    mask
+        Optional user mask (H, W), (H, W, 1) or (H, W, C) in [0, 1].
+    hooks
+        Progress and cancellation callbacks, or the job's clock when the caller has stages of
+        its own around this one (reading and writing files).
+    device
+        ``auto``, ``cpu`` or ``gpu``.
+    stretch
+        Explicit stretch parameters (the dialog's), instead of computing them.
+
+    Raises
+    ------
+    MaskError, ParameterError, NumericalError, CancelledError
+    """
+    progress = hooks if isinstance(hooks, JobProgress) else JobProgress(hooks)
+    pixels = image.pixels
+    height, width, channels = image.shape
+    if stretch is not None and stretch.channels != channels:
+        raise ParameterError(
+            f"explicit stretch has {stretch.channels} channel(s), the image {channels}"
+        )
+    ahead = _compile_ahead(working_shape(image.shape, params), params, device)
+    progress.stage(Stage.STRETCHING, "measuring the stretch")
+    missing = missing_mask(pixels)
+    sp = stretch or fit_stretch(pixels, missing, quantile=params.quantile, target=params.target)
+    progress.stage(Stage.DOWNSCALING, "building the working image")
+    work = prepare(pixels, params, mask=mask, stretch=sp, missing=missing)
+    if not (work.weight > 0).any():
+        raise ParameterError("no pixel is left to fit: check the thresholds and the mask")
+    h, w, _ = work.image.shape
+    ahead.join()
+    progress.stage(Stage.OPTIMISING, f"fitting {params.samples} samples on {w}x{h} pixels")
+    previews = _PreviewMaker.build(pixels, work, params) if progress.listening else None
+    fit = fit_spline(
+        work.image,
+        work.weight,
+        work.coords,
+        params,
+        hooks=progress.fit_hooks(),
+        make_preview=previews,
+        preview_coords=None if previews is None else previews.coords,
+        device=device,
+    )
+    progress.stage(Stage.EVALUATING, f"evaluating the model at {width}x{height}")
+    model = model_image(fit, height, width, device=device, transform=sp.inverse)
+    result = correct(pixels, model, missing, params.correction, reuse_model=True)
+    del model
+    preview = None if previews is None else previews(model_at(fit, previews.coords))
+    progress.finish(Stage.EVALUATING, "model ready", preview=preview)
+    report = build_report(
+        params=params,
+        shape=image.shape,
+        working=work,
+        fit=fit,
+        correction=result,
+        timings=progress.timings,
+        explicit_stretch=stretch is not None,
+    )
+    return PipelineResult(
+        background=_output(image, result.background, params, "background model"),
+        corrected=_output(
+            image, result.corrected, params, f"background removed ({params.correction})"
+        ),
+        report=report,
+        preview=preview,
+    )
+
+
+def _compile_ahead(shape: tuple[int, int, int], params: FitParams, device: str) -> threading.Thread:
+    """Start compiling the fit for a working image of ``shape`` on a thread (see
+    :func:`bgoptimizer.engine.fit.driver.compile_ahead`); join it before fitting.
+
+    A failure there is left for the fit itself to meet and report (a bad device name, a
+    singular start): compiling ahead only saves time, so it never raises.
+    """
+
+    def run() -> None:
+        with contextlib.suppress(Exception):  # the fit meets and reports the same problem
+            compile_ahead(shape, params, device=device)
+
+    thread = threading.Thread(target=run, name="bgoptimizer-compile-ahead", daemon=True)
+    thread.start()
+    return thread
+
+
+def _output(image: ImageData, pixels: np.ndarray, params: FitParams, what: str) -> ImageData:
+    out = image.derived(pixels, history=history_lines(params, what))
+    props = [p for p in out.properties if p.id != PARAMETERS_PROPERTY]
+    props.append(
+        Property(
+            PARAMETERS_PROPERTY,
+            "String",
+            json.dumps(params.to_dict()),
+            comment="bgoptimizer fit parameters",
+        )
+    )
+    return dataclasses.replace(out, properties=props)

@@ -1,0 +1,116 @@
+"""A job's files: read the inputs, run the engine, write the outputs atomically.
+
+The one edge that the CLI and the worker's engine process share: the engine itself takes
+arrays and returns arrays and a report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .engine.masking import check_user_mask
+from .engine.pipeline import run_image
+from .engine.stretch import StretchParams
+from .exceptions import FormatError, ParameterError
+from .io import read_image, write_image
+from .io.atomic import write_json
+from .io.dispatch import FITS_SUFFIXES
+from .params import FitParams
+from .progress import JobProgress, ProgressHooks, Stage
+
+__all__ = ["OutputPaths", "run_files"]
+
+
+@dataclass(frozen=True)
+class OutputPaths:
+    """Where one fit's three results go."""
+
+    background: Path
+    corrected: Path
+    report: Path
+
+    @classmethod
+    def for_input(cls, input_path: Path, outdir: Path) -> OutputPaths:
+        """``<stem>_background``, ``<stem>_corrected`` (XISF, or FITS for FITS input), report.
+
+        Examples
+        --------
+        >>> OutputPaths.for_input(Path("m31.fit"), Path("out")).corrected.as_posix()
+        'out/m31_corrected.fits'
+        """
+        input_path, outdir = Path(input_path), Path(outdir)
+        ext = ".fits" if input_path.suffix.lower() in FITS_SUFFIXES else ".xisf"
+        stem = input_path.stem
+        return cls(
+            outdir / f"{stem}_background{ext}",
+            outdir / f"{stem}_corrected{ext}",
+            outdir / f"{stem}_report.json",
+        )
+
+    def check(self, *inputs: Path | None) -> None:
+        """Refuse outputs that would overwrite an input or each other."""
+        outs = [p.resolve() for p in (self.background, self.corrected, self.report)]
+        if len(set(outs)) != 3:
+            raise ParameterError("the three output paths must differ")
+        for path in inputs:
+            if path is not None and Path(path).resolve() in outs:
+                raise ParameterError(f"refusing to overwrite the input {path}")
+        for out in outs:
+            if not out.parent.is_dir():
+                raise ParameterError(f"output folder {out.parent} does not exist")
+
+
+def run_files(
+    input_path: Path,
+    outputs: OutputPaths,
+    params: FitParams,
+    *,
+    mask_path: Path | None = None,
+    hooks: ProgressHooks | None = None,
+    device: str = "auto",
+    stretch: StretchParams | None = None,
+    names: Mapping[str, str | None] | None = None,
+) -> dict[str, Any]:
+    """Read ``input_path``, fit, and write the two images and the report atomically.
+
+    The input is only read. Returns the report (also written, once, to ``outputs.report``).
+    ``names`` replaces the paths the report's ``files`` records (the worker records the
+    names it serves, not the paths inside its data folder).
+
+    Raises
+    ------
+    FormatError, MaskError, ParameterError, NumericalError, CancelledError
+    """
+    for path in (input_path, mask_path):
+        if path is not None and not Path(path).is_file():
+            raise FormatError(f"cannot read {path}: no such file")
+    outputs.check(input_path, mask_path)
+    progress = JobProgress(hooks)
+    progress.stage(Stage.READING, f"reading {Path(input_path).name}")
+    image = read_image(Path(input_path))
+    mask = None
+    if mask_path is not None:  # checked now, not after the stretch
+        mask = check_user_mask(read_image(Path(mask_path)).pixels, image.shape)
+    result = run_image(image, params, mask=mask, hooks=progress, device=device, stretch=stretch)
+    progress.stage(Stage.WRITING, "writing the results")
+    write_image(outputs.background, result.background)
+    write_image(outputs.corrected, result.corrected)
+    report = result.report
+    report["files"] = (
+        dict(names)
+        if names is not None
+        else {
+            "input": str(input_path),
+            "mask": None if mask_path is None else str(mask_path),
+            "background": str(outputs.background),
+            "corrected": str(outputs.corrected),
+            "report": str(outputs.report),
+        }
+    )
+    progress.finish(Stage.WRITING, "done")
+    report["timings"] = {k: round(v, 4) for k, v in progress.timings.items()}
+    write_json(outputs.report, report)
+    return report
