@@ -13,6 +13,18 @@ SHARED = Path(os.environ.get("BGOPT_SHARED", ROOT.parent / "shared")).resolve()
 REAL_DATA = SHARED / "data" / "real"
 
 
+def real_files(folder: str, pattern: str = "*") -> list[Path]:
+    """The real files matching ``pattern`` in ``REAL_DATA / folder``, for parametrising.
+
+    Raises at collection when there are none: a test over an empty listing must fail, not
+    pass by running zero cases.
+    """
+    found = sorted((REAL_DATA / folder).glob(pattern))
+    if not found:
+        raise FileNotFoundError(f"no {pattern} in {REAL_DATA / folder} (set BGOPT_SHARED)")
+    return found
+
+
 @pytest.fixture(scope="session")
 def real_data() -> Path:
     """``../shared/data/real``: real PixInsight XISF files and real sky FITS images."""

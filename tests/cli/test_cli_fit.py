@@ -11,7 +11,7 @@ import pytest
 
 from bgoptimizer.cli.main import build_parser, main
 from bgoptimizer.engine.synthetic import make_sky
-from bgoptimizer.io import write_image
+from bgoptimizer.io import read_image, write_image
 from bgoptimizer.io.image import ImageData
 from bgoptimizer.params import param_specs
 
@@ -49,6 +49,8 @@ def test_fit_writes_results_and_leaves_the_input(source, tmp_path, capsys):
     assert report["parameters"]["samples"] == 9 and report["parameters"]["epochs"] == 5
     assert (tmp_path / "sky_background.xisf").is_file()
     assert (tmp_path / "sky_corrected.xisf").is_file()
+    objects = read_image(tmp_path / "sky_objects.xisf")
+    assert objects.shape[2] == 1 and set(np.unique(objects.pixels)) <= {0.0, 1.0}
 
 
 def test_plain_progress_lines_when_not_a_tty(source, tmp_path, capsys):

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from bgoptimizer.cli.main import main
+from conftest import REAL_DATA as REAL
 
-REAL = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "real"
 RICH = (
     REAL
     / "xisf/pixinsight"

@@ -137,7 +137,11 @@ def test_run_files_xisf_input_untouched(tmp_path, sky):
     back = read_image(outputs.corrected)
     assert back.shape == sky.image.shape and np.all(back.pixels[sky.missing] == 0)
     with pytest.raises(ParameterError, match=r"refusing to overwrite the input"):
-        run_files(src, OutputPaths(src, tmp_path / "c.xisf", tmp_path / "r.json"), FitParams())
+        run_files(
+            src,
+            OutputPaths(src, tmp_path / "c.xisf", tmp_path / "r.json", tmp_path / "o.xisf"),
+            FitParams(),
+        )
     with pytest.raises(FormatError, match=r"no such file"):
         run_files(tmp_path / "nope.xisf", outputs, FitParams())
 
@@ -207,3 +211,16 @@ def test_the_fit_is_compiled_ahead_for_the_working_image_it_gets(monkeypatch, si
     result = run_image(ImageData(sky.image, color_space="Gray"), params)
     working = result.report["working"]
     assert asked == [(working["height"], working["width"], 1)]
+
+
+def test_the_object_map_marks_what_the_fit_was_kept_away_from():
+    sky = make_sky(120, 180, gradients=("dome",), objects=("large_nebula",), seed=3)
+    result = run_image(ImageData(sky.image, color_space="RGB"), FitParams())
+    objects = result.objects.pixels[..., 0]
+    assert objects.shape == sky.image.shape[:2] and set(np.unique(objects)) <= {0.0, 1.0}
+    assert result.report["objects"]["share_pct"] == pytest.approx(
+        100 * objects[~sky.missing].mean(), abs=1e-3
+    )
+    assert not objects[sky.missing].any()
+    bright = sky.extended.sum(2) > 0.5 * sky.extended.sum(2).max()
+    assert objects[bright & ~sky.missing].mean() > 0.5  # the nebula's core is protected

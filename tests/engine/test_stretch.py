@@ -111,7 +111,7 @@ def test_explicit_errors(values, match):
 
 
 def test_channel_mismatch_and_empty_image():
-    with pytest.raises(ParameterError, match=r"1 channel\(s\), the image 3"):
+    with pytest.raises(ParameterError, match=r"1 value\(s\) per parameter but the image has 3"):
         StretchParams((0.0,), (1.0,), (0.5,)).forward(np.zeros((2, 2, 3)))
     with pytest.raises(ParameterError, match=r"no valid pixels"):
         fit_stretch(np.zeros((2, 2, 1)), np.ones((2, 2), bool), quantile=0.9, target=0.2)

@@ -16,11 +16,11 @@ def test_reproducible_and_truthful():
     assert np.all(a.image[~a.missing] > 0)
     assert a.extended.max() > 0 and np.ptp(a.background) > 0
     assert make_sky(40, 40, channels=1, gradients=(), seed=1).image.shape == (40, 40, 1)
-    assert set(CASES["dome+airglow+vignette"]) <= set(GRADIENTS)
+    assert set(CASES["dome+airglow+vignette"].gradients) <= set(GRADIENTS)
 
 
 def test_unknown_gradient():
-    with pytest.raises(ValueError, match=r"unknown gradient\(s\): fog"):
+    with pytest.raises(ValueError, match=r"unknown gradient\(s\) or object\(s\): fog"):
         make_sky(10, 10, gradients=("fog",))
 
 
@@ -33,3 +33,41 @@ def test_score_of_the_truth_and_of_a_flat_guess():
     assert absorbed["absorbed_pct"] == pytest.approx(100, abs=1)
     flat = make_sky(60, 90, gradients=(), seed=4)
     assert score_model(flat, flat.background)["invented_ptp_pct"] == pytest.approx(0, abs=1e-6)
+
+
+def test_every_case_renders_and_the_large_objects_are_large():
+    for name, case in CASES.items():
+        sky = case.sky(80, 120, seed=1)
+        assert sky.image.shape == (80, 120, 3) and np.isfinite(sky.image).all(), name
+    support = lambda sky: sky.extended.sum(2) > 0.01 * sky.extended.sum(2).max()  # noqa: E731
+    nebula = make_sky(200, 300, gradients=("airglow",), objects=("large_nebula",), seed=2)
+    covered = support(nebula)
+    assert 0.25 < covered.mean() < 0.5  # a third of the frame, give or take
+    assert covered[[0, -1]].any() or covered[:, [0, -1]].any()  # it runs off an edge
+    small = CASES["dome"].sky(200, 300, seed=2)
+    assert support(small).mean() < covered.mean() / 2
+
+
+def test_the_first_benchmark_skies_are_unchanged_by_the_large_objects():
+    """The small cases draw from the seed's main stream exactly as before (same numbers)."""
+    old_style = make_sky(60, 90, gradients=("dome",), seed=5)
+    assert np.array_equal(CASES["dome"].sky(60, 90, seed=5).image, old_style.image)
+    with_large = make_sky(60, 90, gradients=("dome",), objects=("galaxy", "nebula", "ifn"), seed=5)
+    assert np.array_equal(with_large.background, old_style.background)
+
+
+def test_the_landscape_is_masked_and_left_out_of_the_score():
+    sky = CASES["milky-way+landscape"].sky(120, 180, seed=3)
+    assert sky.mask is not None and 0.6 < sky.mask.mean() < 0.85
+    assert sky.mask[0].all() and not sky.mask[-1].any()
+    wild = sky.background.copy()
+    wild[~sky.mask] = 5.0  # whatever the model does under the landscape does not count
+    assert score_model(sky, wild)["residual_rms_pct"] == pytest.approx(0, abs=1e-6)
+
+
+def test_a_model_that_sinks_under_the_dark_cloud_scores_its_dip():
+    sky = CASES["dark-cloud"].sky(120, 180, seed=4)
+    assert sky.dark is not None and sky.dark.max() > 0
+    assert score_model(sky, sky.background)["dip_pct"] == pytest.approx(0, abs=1e-6)
+    sunk = score_model(sky, sky.background - sky.dark)["dip_pct"]
+    assert 60 < sunk < 140  # following the cloud's shadow all the way down is ~100 %

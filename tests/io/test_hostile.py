@@ -22,8 +22,8 @@ from xisf_craft import attached, image_xml, xisf_bytes
 
 from bgoptimizer.exceptions import FormatError, XISFError
 from bgoptimizer.io import probe, read_image
+from conftest import REAL_DATA as REAL
 
-REAL = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "real"
 GRAY8 = 'geometry="4:4:1" sampleFormat="UInt8" colorSpace="Gray"'
 BOMB_BYTES = 1 << 30  # what each bomb would inflate to
 

@@ -11,10 +11,11 @@ import xisf
 from astropy.io import fits
 
 from bgoptimizer.io import probe, read_image
+from conftest import REAL_DATA as REAL
+from conftest import real_files
 
-REAL = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "real"
-PIXINSIGHT = sorted((REAL / "xisf" / "pixinsight").glob("*.xisf"))
-OTHER = sorted((REAL / "xisf" / "other").glob("*.xisf"))
+PIXINSIGHT = real_files("xisf/pixinsight", "*.xisf")
+OTHER = real_files("xisf/other", "*.xisf")
 TRUNCATED_THUMBNAIL = {"wrenby_test.xisf", "wrenby_2ch.xisf"}
 
 # name fragment -> (sample format, documented constant stored value)

@@ -13,8 +13,8 @@ from astropy.io import fits
 
 from bgoptimizer.exceptions import ParameterError, XISFError
 from bgoptimizer.io import FitsKeyword, ImageData, Property, probe, read_image, write_image
+from conftest import REAL_DATA as REAL
 
-REAL = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "real"
 RICH = (
     REAL
     / "xisf/pixinsight"

@@ -16,7 +16,8 @@ const REPO = path.resolve(__dirname, "../..");
 const FIXTURES = path.join(REPO, "tests/fixtures");
 const ENTRY = path.join(SCRIPT_DIR, "BackgroundOptimizer.js");
 const ENGINE_FILES = includesOf(ENTRY).filter((f) => f.startsWith("lib/engine/"));
-const REAL_XISF = path.resolve(REPO, "../shared/data/real/xisf/pixinsight");
+const SHARED = process.env.BGOPT_SHARED || path.resolve(REPO, "../shared");
+const REAL_XISF = path.join(SHARED, "data/real/xisf/pixinsight");
 
 /* The engine modules in a context holding nothing but the ECMAScript built-ins. */
 function loadEngine() {

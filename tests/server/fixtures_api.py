@@ -20,6 +20,8 @@ ROOT = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "api"
 
 def load(replay: str | bool = True) -> list[dict[str, Any]]:
     examples = [json.loads(p.read_text()) for p in sorted(ROOT.glob("*.json"))]
+    if not examples:
+        raise FileNotFoundError(f"no API examples in {ROOT}")
     return [e for e in examples if e.get("replay", True) == replay]
 
 

@@ -45,6 +45,8 @@ def test_full_flow_on_a_real_file_with_a_mask(
     corrected = read_image(_download(server, job_id, "corrected.xisf", tmp_path))
     assert corrected.pixels.shape == (info.height, info.width, info.channels)
     background = read_image(_download(server, job_id, "background.xisf", tmp_path))
+    objects = read_image(_download(server, job_id, "objects.xisf", tmp_path))
+    assert objects.shape[:2] == background.shape[:2] and objects.shape[2] == 1
     assert np.isfinite(background.pixels).all()
     report = json.loads(_download(server, job_id, "report.json", tmp_path).read_text())
     assert report["parameters"]["downscale"] == 8 and report["files"]["mask"] == "mask.xisf"

@@ -26,15 +26,16 @@ __all__ = ["OutputPaths", "run_files"]
 
 @dataclass(frozen=True)
 class OutputPaths:
-    """Where one fit's three results go."""
+    """Where one fit's results go: the two images, the object map and the report."""
 
     background: Path
     corrected: Path
     report: Path
+    objects: Path
 
     @classmethod
     def for_input(cls, input_path: Path, outdir: Path) -> OutputPaths:
-        """``<stem>_background``, ``<stem>_corrected`` (XISF, or FITS for FITS input), report.
+        """``<stem>_background``, ``_corrected``, ``_objects`` (XISF; FITS for FITS input), report.
 
         Examples
         --------
@@ -48,13 +49,14 @@ class OutputPaths:
             outdir / f"{stem}_background{ext}",
             outdir / f"{stem}_corrected{ext}",
             outdir / f"{stem}_report.json",
+            outdir / f"{stem}_objects{ext}",
         )
 
     def check(self, *inputs: Path | None) -> None:
         """Refuse outputs that would overwrite an input or each other."""
-        outs = [p.resolve() for p in (self.background, self.corrected, self.report)]
-        if len(set(outs)) != 3:
-            raise ParameterError("the three output paths must differ")
+        outs = [p.resolve() for p in (self.background, self.corrected, self.report, self.objects)]
+        if len(set(outs)) != len(outs):
+            raise ParameterError("the output paths must differ")
         for path in inputs:
             if path is not None and Path(path).resolve() in outs:
                 raise ParameterError(f"refusing to overwrite the input {path}")
@@ -98,6 +100,7 @@ def run_files(
     progress.stage(Stage.WRITING, "writing the results")
     write_image(outputs.background, result.background)
     write_image(outputs.corrected, result.corrected)
+    write_image(outputs.objects, result.objects)
     report = result.report
     report["files"] = (
         dict(names)
@@ -108,6 +111,7 @@ def run_files(
             "background": str(outputs.background),
             "corrected": str(outputs.corrected),
             "report": str(outputs.report),
+            "objects": str(outputs.objects),
         }
     )
     progress.finish(Stage.WRITING, "done")

@@ -15,7 +15,10 @@ from typing import Any
 
 from .exceptions import ParameterError
 
-__all__ = ["FitParams", "ParamSpec", "param_specs", "params_schema"]
+__all__ = ["DEVICES", "FitParams", "ParamSpec", "param_specs", "params_schema"]
+
+DEVICES = ("auto", "cpu", "gpu")
+"""What can run the engine: ``auto`` takes the first GPU when there is one, else the CPU."""
 
 
 @dataclass(frozen=True)

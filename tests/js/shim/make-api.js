@@ -8,7 +8,9 @@
 const fs = require("node:fs");
 const path = require("node:path");
 
-const SOURCE_DIR = process.env.PJSR_API_DIR || path.resolve(__dirname, "../../../../shared/pjsr-api");
+const SOURCE_DIR =
+  process.env.PJSR_API_DIR ||
+  path.join(process.env.BGOPT_SHARED || path.resolve(__dirname, "../../../../shared"), "pjsr-api");
 const OUT = path.join(__dirname, "pjsr-api.json");
 
 /* V8 additions the typings (pre-V8) cannot know; each is a check in docs/pixinsight-test-plan.md. */

@@ -10,6 +10,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from ..params import DEVICES
+
 __all__ = ["add_parser", "run"]
 
 
@@ -31,7 +33,7 @@ def add_parser(subparsers: Any) -> None:
     )
     p.add_argument("--size", default="900x600", help="WIDTHxHEIGHT (default 900x600)")
     p.add_argument("--seed", type=int, default=1, help="synthetic sky seed (default 1)")
-    p.add_argument("--device", choices=("auto", "cpu", "gpu"), default="auto")
+    p.add_argument("--device", choices=DEVICES, default="auto")
     p.add_argument("--quiet", action="store_true", help="no progress display")
     p.set_defaults(func=run)
 

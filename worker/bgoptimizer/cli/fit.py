@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from ..params import DEVICES
 from .options import TerminalProgress, add_param_arguments, params_from_args
 
 __all__ = ["add_parser", "run"]
@@ -17,13 +18,14 @@ def add_parser(subparsers: Any) -> None:
     p = subparsers.add_parser(
         "fit",
         help="fit the background of an image and write the model and the corrected image",
-        description="Writes <stem>_background, <stem>_corrected (XISF, or FITS for FITS "
-        "input) and <stem>_report.json; the input file is only read.",
+        description="Writes <stem>_background, <stem>_corrected, <stem>_objects (what the "
+        "model was kept away from; XISF, or FITS for FITS input) and <stem>_report.json; "
+        "the input file is only read.",
     )
     p.add_argument("input", type=Path, help="linear XISF or FITS image")
     p.add_argument("-o", "--outdir", type=Path, help="output folder (default: the input's)")
     p.add_argument("-m", "--mask", type=Path, help="mask image (1 = use, 0 = ignore)")
-    p.add_argument("--device", choices=("auto", "cpu", "gpu"), default="auto")
+    p.add_argument("--device", choices=DEVICES, default="auto")
     p.add_argument("--quiet", action="store_true", help="no progress, no summary")
     p.add_argument("--report", action="store_true", help="print the report's summary as JSON")
     add_param_arguments(p)
@@ -41,6 +43,7 @@ def summary(report: dict[str, Any]) -> dict[str, Any]:
         "device": report["device"],
         "timings": report["timings"],
         "clipped": report["correction"]["clipped"],
+        "objects_pct": report["objects"]["share_pct"],
     }
 
 
@@ -61,6 +64,8 @@ def run(args: argparse.Namespace) -> int:
     elif not args.quiet:
         print(
             f"background: {outputs.background}\ncorrected:  {outputs.corrected}\n"
+            f"objects:    {outputs.objects} "
+            f"({report['objects']['share_pct']:.1f} % of the frame kept out of the model)\n"
             f"report:     {outputs.report}"
         )
     return 0

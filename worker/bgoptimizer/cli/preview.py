@@ -7,7 +7,6 @@ working image the fit will see, red where the weight mask leaves pixels out.
 from __future__ import annotations
 
 import argparse
-import math
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +40,7 @@ def add_parser(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Build the working image and write the PNG."""
-
+    from ..engine.downscale import auto_factor
     from ..engine.preview import tint
     from ..engine.working import prepare
     from ..exceptions import ParameterError
@@ -57,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
     image = read_image(args.input)
     mask = None if args.mask is None else read_image(args.mask).pixels
     height, width, _ = image.shape
-    factor = max(1, math.ceil(max(height, width) / args.max_size))
+    factor = auto_factor(height, width, args.max_size)
     work = prepare(image.pixels, params, mask=mask, factor=factor)
     write_png(args.output, tint(work.display(), work.weight))
     h, w, _ = work.image.shape

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 from pathlib import Path
 from typing import Any
+
+from ..params import DEVICES
 
 __all__ = ["add_parser", "run"]
 
@@ -26,7 +29,7 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--max-queue", type=int, help="queued jobs before 429 (default 64)")
     p.add_argument("--retention-hours", type=float, help="keep finished jobs (default 24)")
     p.add_argument("--max-data-gb", type=float, help="data folder size cap (default 20)")
-    p.add_argument("--device", choices=("auto", "cpu", "gpu"), help="engine device")
+    p.add_argument("--device", choices=DEVICES, help="engine device")
     p.add_argument(
         "--cleanup-interval",
         dest="cleanup_interval_s",
@@ -43,19 +46,9 @@ def run(args: argparse.Namespace) -> int:
 
     from ..server import Settings, create_app
 
-    names = (
-        "host",
-        "port",
-        "data_dir",
-        "token",
-        "max_upload_mb",
-        "max_queue",
-        "retention_hours",
-        "max_data_gb",
-        "device",
-        "cleanup_interval_s",
+    settings = Settings.load(
+        {f.name: getattr(args, f.name, None) for f in dataclasses.fields(Settings)}
     )
-    settings = Settings.load({n: getattr(args, n) for n in names})
     logging.basicConfig(
         level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
     )

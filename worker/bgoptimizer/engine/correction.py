@@ -79,7 +79,7 @@ def correct(
     --------
     >>> img = np.array([[[0.3]], [[0.5]]], np.float32)
     >>> c = correct(img, np.array([[[0.2]], [[0.4]]], np.float32), np.zeros((2, 1), bool))
-    >>> c.corrected[:, 0, 0].round(6).tolist()
+    >>> [round(float(v), 6) for v in c.corrected[:, 0, 0]]
     [0.4, 0.4]
     """
     if method not in ("subtract", "divide"):

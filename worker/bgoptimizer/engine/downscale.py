@@ -21,11 +21,8 @@ from ..exceptions import ParameterError
 __all__ = ["AUTO_LONG_SIDE", "Downscaled", "auto_factor", "block_coords", "blocks", "downscale"]
 
 AUTO_LONG_SIDE = 128
-"""Automatic factor (the default): the smallest block size that brings the long side to this
-many pixels. The fit's accuracy depends on the working image's size, not on the block size:
-at 3000x2000 a fixed factor of 8 (375x250 blocks) absorbed 7 % of extended objects where
-the same sky at ~128 blocks absorbed 1.5 % (the rejection's growth and the smoothing are
-counted in blocks and samples), and it took 3x longer (docs/notes/engine-quality.md)."""
+"""Long side of the automatic working image: the fit's accuracy depends on the working image's
+size, not on the block size (measurements: ``docs/notes/engine-quality.md``)."""
 
 _BAND_ELEMENTS = 1 << 22  # values per processed band: bounds the temporaries (~16 MB each)
 
@@ -53,13 +50,17 @@ class Downscaled:
     factor: int
 
 
-def auto_factor(height: int, width: int) -> int:
-    """Block size for ``downscale = 0``: ``ceil(max(H, W) / AUTO_LONG_SIDE)``, at least 1.
+def auto_factor(height: int, width: int, long_side: int = AUTO_LONG_SIDE) -> int:
+    """Smallest block size that brings the long side to ``long_side`` blocks or fewer.
 
-    A 900 × 600 frame gets 8 (the original tool's default), 3000 × 2000 gets 24, 6000 × 4000
-    gets 47.
+    With the default it is the block size of ``downscale = 0``; previews pass their own size.
+
+    Examples
+    --------
+    >>> auto_factor(600, 900), auto_factor(2000, 3000), auto_factor(4000, 6000, long_side=1024)
+    (8, 24, 6)
     """
-    return max(1, math.ceil(max(height, width) / AUTO_LONG_SIDE))
+    return max(1, math.ceil(max(height, width) / long_side))
 
 
 def blocks(height: int, width: int, factor: int) -> tuple[int, int]:

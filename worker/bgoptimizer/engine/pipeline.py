@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import json
-import math
 import threading
 from dataclasses import dataclass
 from typing import Any
@@ -24,8 +23,9 @@ from ..io.image import ImageData, Property
 from ..params import FitParams
 from ..progress import JobProgress, ProgressHooks, Stage
 from .correction import correct
-from .downscale import downscale
+from .downscale import auto_factor, downscale
 from .fit.driver import compile_ahead, fit_spline
+from .fit.result import FitResult
 from .masking import missing_mask
 from .model import model_at, model_image
 from .preview import display_stretch
@@ -39,12 +39,15 @@ __all__ = ["PipelineResult", "run_image"]
 @dataclass(frozen=True)
 class PipelineResult:
     """Both images, the report and the final preview (about 512 pixels on the long side, in
-    [0, 1]; made only when someone listens to the progress events, else None)."""
+    [0, 1]; made only when someone listens to the progress events, else None).
+    """
 
     background: ImageData
     corrected: ImageData
     report: dict[str, Any]
     preview: np.ndarray | None
+    objects: ImageData
+    """What the model was kept away from: mono, 1 on blocks the fit rejected as objects."""
 
 
 PREVIEW_LONG_SIDE = 512
@@ -69,7 +72,7 @@ class _PreviewMaker:
     @classmethod
     def build(cls, pixels: np.ndarray, work: Working, params: FitParams) -> _PreviewMaker:
         height, width, _ = pixels.shape
-        factor = max(1, math.ceil(max(height, width) / PREVIEW_LONG_SIDE))
+        factor = auto_factor(height, width, PREVIEW_LONG_SIDE)
         if factor >= work.factor:
             linear, coords = work.stretch.inverse(work.image), work.coords
         else:
@@ -123,10 +126,8 @@ def run_image(
     progress = hooks if isinstance(hooks, JobProgress) else JobProgress(hooks)
     pixels = image.pixels
     height, width, channels = image.shape
-    if stretch is not None and stretch.channels != channels:
-        raise ParameterError(
-            f"explicit stretch has {stretch.channels} channel(s), the image {channels}"
-        )
+    if stretch is not None:
+        stretch.check_channels(channels)
     ahead = _compile_ahead(working_shape(image.shape, params), params, device)
     progress.stage(Stage.STRETCHING, "measuring the stretch")
     missing = missing_mask(pixels)
@@ -164,6 +165,8 @@ def run_image(
         timings=progress.timings,
         explicit_stretch=stretch is not None,
     )
+    objects = object_map(fit, work, missing)
+    report["objects"] = object_share(objects, missing)
     return PipelineResult(
         background=_output(image, result.background, params, "background model"),
         corrected=_output(
@@ -171,7 +174,28 @@ def run_image(
         ),
         report=report,
         preview=preview,
+        objects=image.derived(objects[..., None], history=history_lines(params, "object map")),
     )
+
+
+def object_map(fit: FitResult, work: Working, missing: np.ndarray) -> np.ndarray:
+    """(H, W) float32: 1 where the fit's block was kept out as an object, else 0.
+
+    Each working block covers ``work.factor`` pixels square from the top-left corner, so the
+    map is the block flags repeated (nearest neighbour: the blocks are what the fit saw).
+    """
+    height, width = missing.shape
+    flags = np.zeros(work.image.shape[:2], np.float32) if fit.objects is None else fit.objects
+    f = work.factor
+    full = np.repeat(np.repeat(flags.astype(np.float32), f, axis=0), f, axis=1)
+    return np.where(missing, 0.0, full[:height, :width]).astype(np.float32)
+
+
+def object_share(objects: np.ndarray, missing: np.ndarray) -> dict[str, float]:
+    """The report's ``objects``: the share of the frame's valid pixels protected, in %."""
+    valid = int((~missing).sum())
+    share = float(objects[~missing].sum()) / valid * 100 if valid else 0.0
+    return {"share_pct": round(share, 3)}
 
 
 def _compile_ahead(shape: tuple[int, int, int], params: FitParams, device: str) -> threading.Thread:

@@ -8,15 +8,14 @@ medians and clipped counts, timings per stage, device and versions.
 
 from __future__ import annotations
 
-import platform
 from datetime import UTC, datetime
-from importlib import metadata
 from typing import Any
 
 import numpy as np
 
 from .. import __version__
 from ..params import FitParams
+from ..versions import versions
 from .correction import Correction
 from .fit.result import FitResult
 from .working import Working
@@ -25,23 +24,12 @@ __all__ = [
     "PARAMETERS_PROPERTY",
     "build_report",
     "history_lines",
-    "versions",
 ]
 
 PARAMETERS_PROPERTY = "BackgroundOptimizer:Parameters"
 """XISF property id holding the parameters as a JSON string."""
 
 _HISTORY_WIDTH = 68  # a FITS HISTORY card holds 72 characters of text
-
-
-def versions() -> dict[str, str]:
-    """Versions of the tool and of what computed the result (TensorFlow read from metadata)."""
-    out = {"bgoptimizer": __version__, "python": platform.python_version(), "numpy": np.__version__}
-    try:
-        out["tensorflow"] = metadata.version("tensorflow")
-    except metadata.PackageNotFoundError:
-        out["tensorflow"] = "not installed"
-    return out
 
 
 def history_lines(params: FitParams, what: str) -> list[str]:

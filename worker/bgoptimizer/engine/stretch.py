@@ -98,6 +98,22 @@ class StretchParams:
         """Number of channels these parameters describe."""
         return len(self.pedestal)
 
+    def check_channels(self, channels: int) -> None:
+        """Refuse to apply these parameters to an image with another number of channels.
+
+        Examples
+        --------
+        >>> StretchParams((0.0,), (1.0,), (0.5,)).check_channels(3)  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        bgoptimizer.exceptions.ParameterError: stretch has 1 value(s) per parameter but ...
+        """
+        if channels != self.channels:
+            raise ParameterError(
+                f"stretch has {self.channels} value(s) per parameter "
+                f"but the image has {channels} channel(s)"
+            )
+
     @classmethod
     def from_mapping(cls, values: Mapping[str, Any], channels: int | None = None) -> StretchParams:
         """Explicit parameters from JSON; a single value per key applies to every channel."""
@@ -143,8 +159,7 @@ class StretchParams:
     def _map(self, a: np.ndarray, fn: Any, clip: bool) -> np.ndarray:
         a = np.asarray(a)
         dtype = np.result_type(a.dtype, np.float32)
-        if a.shape[-1] != self.channels:
-            raise ParameterError(f"stretch has {self.channels} channel(s), the image {a.shape[-1]}")
+        self.check_channels(a.shape[-1])
         out = np.empty(a.shape, dtype=dtype)
         flat_in = a.reshape(-1, self.channels)
         flat_out = out.reshape(-1, self.channels)

@@ -5,8 +5,9 @@ light dome beyond the frame (a power-law fall-off from an off-frame point), an a
 (a broad, gently curved Gaussian ridge), blue-tinted moonglow (exponential fall-off, slower in
 blue as Rayleigh scattering is), a multiplicative vignetting residue (a flat that was not
 quite right), and a skyscape horizon glow (steep exponential rise toward a tilted horizon just
-below the frame). Over them: stars, a small galaxy, a large faint nebula, registration
-borders of exact zeros and photon + read noise.
+below the frame). Over them: stars, a small galaxy, a faint nebula (or the large objects of
+:mod:`bgoptimizer.engine.synthetic_objects`), registration borders of exact zeros, a
+landscape given as a user mask, and photon + read noise.
 """
 
 from __future__ import annotations
@@ -16,21 +17,74 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["CASES", "GRADIENTS", "INVENTED_LIMIT", "SyntheticSky", "make_sky", "score_model"]
+from .synthetic_objects import LARGE_OBJECTS, dark_cloud, large_nebula
+
+__all__ = [
+    "CASES",
+    "GRADIENTS",
+    "INVENTED_LIMIT",
+    "OBJECTS",
+    "Case",
+    "SyntheticSky",
+    "make_sky",
+    "score_model",
+]
 
 GRADIENTS = ("dome", "airglow", "moon", "vignette", "horizon")
 
-CASES: dict[str, tuple[str, ...]] = {
-    "flat": (),
-    "dome": ("dome",),
-    "airglow": ("airglow",),
-    "moon": ("moon",),
-    "vignette": ("vignette",),
-    "horizon": ("horizon",),
-    "dome+airglow+vignette": ("dome", "airglow", "vignette"),
-    "moon+horizon": ("moon", "horizon"),
+OBJECTS = ("galaxy", "nebula", *LARGE_OBJECTS, "dark_cloud")
+
+SMALL_OBJECTS = ("galaxy", "nebula")
+
+
+@dataclass(frozen=True)
+class Case:
+    """One benchmark sky: its gradients, its extended objects and how they are placed."""
+
+    gradients: tuple[str, ...]
+    objects: tuple[str, ...] = SMALL_OBJECTS
+    landscape: bool = False
+    """The bottom of the frame is a landscape, masked out by the user."""
+    at_dome: bool = False
+    """A large nebula sits in the corner the light dome rises from."""
+
+    def sky(self, height: int, width: int, *, channels: int = 3, seed: int = 0) -> SyntheticSky:
+        """Render this case (see :func:`make_sky`)."""
+        return make_sky(
+            height,
+            width,
+            channels=channels,
+            gradients=self.gradients,
+            objects=self.objects,
+            landscape=self.landscape,
+            at_dome=self.at_dome,
+            seed=seed,
+        )
+
+
+CASES: dict[str, Case] = {
+    "flat": Case(()),
+    "dome": Case(("dome",)),
+    "airglow": Case(("airglow",)),
+    "moon": Case(("moon",)),
+    "vignette": Case(("vignette",)),
+    "horizon": Case(("horizon",)),
+    "dome+airglow+vignette": Case(("dome", "airglow", "vignette")),
+    "moon+horizon": Case(("moon", "horizon")),
+    # the users' hard cases (issue 13): large objects, off the edge, dark ones
+    "large-nebula@edge": Case(("airglow",), ("large_nebula", "galaxy")),
+    "large-nebula@dome": Case(("dome",), ("large_nebula",), at_dome=True),
+    "ifn": Case(("dome", "vignette"), ("ifn", "galaxy")),
+    "milky-way+landscape": Case(("horizon",), ("milky_way",), landscape=True),
+    "big-galaxy": Case(("moon",), ("big_galaxy",)),
+    "vignette+large-nebula": Case(("vignette",), ("large_nebula",)),
+    "borders+large-nebula": Case(("moon", "vignette"), ("large_nebula", "nebula")),
+    "dark-cloud": Case(("dome",), ("dark_cloud",)),
 }
-"""Named benchmark cases: which gradients each one stacks."""
+"""Named benchmark cases."""
+
+SMALL_CASES = tuple(CASES)[:8]
+"""The cases with small objects only (the benchmark's first set)."""
 
 SUPPORT = 0.01
 """An extended object's support: where it exceeds this share of its peak."""
@@ -56,6 +110,10 @@ class SyntheticSky:
     extended: np.ndarray
     missing: np.ndarray
     gradients: tuple[str, ...]
+    mask: np.ndarray | None = None
+    """(H, W) bool user mask, True on the sky (a landscape case), else None."""
+    dark: np.ndarray | None = None
+    """(H, W, C) flux a dark cloud took from the emission behind it, else None."""
 
 
 def make_sky(
@@ -67,6 +125,9 @@ def make_sky(
     seed: int = 0,
     noise: float = 1.0,
     borders: bool = True,
+    objects: Sequence[str] = SMALL_OBJECTS,
+    landscape: bool = False,
+    at_dome: bool = False,
 ) -> SyntheticSky:
     """Render one synthetic sky; the same seed gives the same image.
 
@@ -84,6 +145,13 @@ def make_sky(
         Noise scale (1 = a typical integrated master).
     borders
         Add registration borders (exact zeros) along two edges.
+    objects
+        Any of :data:`OBJECTS`. The small galaxy and nebula come from ``seed``'s main stream
+        (the first benchmark's skies are unchanged); the large ones from a second stream.
+    landscape
+        Replace the bottom ~20–30 % of the frame with a dark landscape, given as ``mask``.
+    at_dome
+        Put a large nebula on the edge nearest the light dome's town.
 
     Examples
     --------
@@ -91,9 +159,9 @@ def make_sky(
     >>> sky.image.shape, bool(sky.missing.any())
     ((60, 90, 3), True)
     """
-    unknown = sorted(set(gradients) - set(GRADIENTS))
+    unknown = sorted(set(gradients) - set(GRADIENTS)) + sorted(set(objects) - set(OBJECTS))
     if unknown:
-        raise ValueError(f"unknown gradient(s): {', '.join(unknown)}")
+        raise ValueError(f"unknown gradient(s) or object(s): {', '.join(unknown)}")
     rng = np.random.default_rng(seed)
     scale = float(max(height, width))
     yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
@@ -102,19 +170,43 @@ def make_sky(
     sky_colour = _SKY if channels == 3 else _SKY[1:2]
     bg = np.broadcast_to(sky_colour, (height, width, channels)).astype(np.float32).copy()
     gain = np.ones((height, width, 1), np.float32)
+    town = None
     for name in gradients:
         if name == "vignette":
             gain = _vignette(y, x, frame, rng)[..., None]
+        elif name == "dome":
+            glow, town = _dome(y, x, frame, rng, channels)
+            bg += glow
         else:
             bg += _ADDITIVE[name](y, x, frame, rng, channels)
-    extended = _galaxy(y, x, frame, rng, channels, scale) + _nebula(y, x, frame, rng, channels)
+    extended = np.zeros_like(bg)
+    if "galaxy" in objects:
+        extended += _galaxy(y, x, frame, rng, channels, scale)
+    if "nebula" in objects:
+        extended += _nebula(y, x, frame, rng, channels)
     stars = _stars(height, width, rng, channels)
+    large = np.random.default_rng([seed, 13])
+    dark = None
+    for name in objects:
+        if name == "large_nebula":
+            extended += large_nebula(y, x, frame, large, channels, town if at_dome else None)
+        elif name == "dark_cloud":
+            emission, dark = dark_cloud(y, x, frame, large, channels)
+            extended += emission
+            stars *= 1 - dark / np.maximum(emission + dark, 1e-12)  # the stars behind it too
+        elif name in LARGE_OBJECTS:
+            extended += LARGE_OBJECTS[name](y, x, frame, large, channels)
     background = bg * gain
     extended = extended * gain
     signal = background + extended + stars * gain
     sigma = noise * np.sqrt(2e-6 * signal + 1e-6)
     image = np.clip(signal + sigma * rng.standard_normal(signal.shape, np.float32), 1e-6, 1)
     missing = _borders(height, width, rng) if borders else np.zeros((height, width), bool)
+    mask = None
+    if landscape:
+        mask = _sky_above_landscape(y, x, frame, large)
+        ground = 0.3 * sky_colour * (1 + 0.05 * large.standard_normal(image.shape))
+        image = np.where(mask[..., None], image, ground).astype(np.float32)
     image[missing] = 0.0
     return SyntheticSky(
         image.astype(np.float32),
@@ -122,6 +214,8 @@ def make_sky(
         extended.astype(np.float32),
         missing,
         tuple(gradients),
+        mask,
+        None if dark is None else (dark * gain).astype(np.float32),
     )
 
 
@@ -136,7 +230,7 @@ def score_model(sky: SyntheticSky, model: np.ndarray) -> dict[str, float]:
     gradient-free sky ``invented_ptp_pct`` replaces the residual figures: the model's
     peak-to-peak outside the objects as % of the sky level.
     """
-    valid = ~sky.missing
+    valid = ~sky.missing if sky.mask is None else ~sky.missing & sky.mask
     truth = sky.background[valid].astype(np.float64)
     est = model[valid].astype(np.float64)
     diff = est - truth
@@ -144,7 +238,7 @@ def score_model(sky: SyntheticSky, model: np.ndarray) -> dict[str, float]:
     support = ext > SUPPORT * ext.max(axis=0)
     out: dict[str, float] = {}
     ptp = np.ptp(truth, axis=0)
-    if ptp.min() > 0:
+    if ptp.min() > 0:  # residual figures (a sky with a gradient)
         centred = diff - diff.mean(axis=0)
         out["residual_rms_pct"] = float(np.mean(np.sqrt((centred**2).mean(axis=0)) / ptp * 100))
         out["residual_max_pct"] = float(np.mean(np.abs(centred).max(axis=0) / ptp * 100))
@@ -158,6 +252,13 @@ def score_model(sky: SyntheticSky, model: np.ndarray) -> dict[str, float]:
         offset = np.median(diff[~support[:, c], c])
         absorbed += float(((diff[:, c] - offset) * e).sum() / (e * e).sum() * e.sum())
     out["absorbed_pct"] = absorbed / float(ext.sum()) * 100
+    if sky.dark is not None:  # how far the model sank under the cloud, as % of its depth
+        taken = sky.dark[valid].astype(np.float64)
+        depth = taken.sum(axis=1)
+        core, clear = depth > 0.5 * depth.max(), depth < 0.01 * depth.max()
+        offset = np.median(diff[clear], axis=0)
+        sank = -(diff[core] - offset).mean(axis=0)
+        out["dip_pct"] = float(np.mean(sank / taken[core].mean(axis=0)) * 100)
     return out
 
 
@@ -176,12 +277,14 @@ def _off_frame_point(frame: tuple[float, float], rng: np.random.Generator, reach
 
 
 def _dome(y, x, frame, rng, channels):
+    """The glow and its town's position (beyond the frame)."""
     py, px = _off_frame_point(frame, rng, rng.uniform(0.05, 0.4))
     d2 = (y - py) ** 2 + (x - px) ** 2
     length = rng.uniform(0.25, 0.5)
     shape = (1 + d2 / length**2) ** -1.5  # sodium/LED glow over a town, seen at an altitude
     shape /= shape.max()
-    return shape[..., None] * rng.uniform(0.03, 0.06) * _colour(channels, (1.0, 0.8, 0.55))
+    glow = shape[..., None] * rng.uniform(0.03, 0.06) * _colour(channels, (1.0, 0.8, 0.55))
+    return glow, (py, px)
 
 
 def _airglow(y, x, frame, rng, channels):
@@ -214,7 +317,7 @@ def _horizon(y, x, frame, rng, channels):
     return shape[..., None] * rng.uniform(0.04, 0.08) * _colour(channels, (1.0, 0.75, 0.5))
 
 
-_ADDITIVE = {"dome": _dome, "airglow": _airglow, "moon": _moon, "horizon": _horizon}
+_ADDITIVE = {"airglow": _airglow, "moon": _moon, "horizon": _horizon}  # and the dome
 
 
 def _vignette(y, x, frame, rng):
@@ -278,3 +381,12 @@ def _borders(height, width, rng):
     rows = np.arange(height)[:, None]
     missing |= np.arange(width)[None, :] < left + (rows * 0.01).astype(int)  # slight rotation
     return missing
+
+
+def _sky_above_landscape(y, x, frame, rng):
+    """True above a hilly skyline across the bottom ~20–30 % of the frame."""
+    h, w = frame
+    line = h * rng.uniform(0.7, 0.8) + rng.uniform(-0.05, 0.05) * (x - w / 2)
+    for k in (3, 7, 15):  # hills, then trees
+        line = line + rng.uniform(0.005, 0.02) * np.sin(k * 2 * np.pi * x / w + rng.uniform(0, 6))
+    return y < line

@@ -22,9 +22,8 @@ from ..exceptions import FormatError
 __all__ = ["WRITE_BEHIND", "atomic_write", "write_json"]
 
 WRITE_BEHIND = 32 << 20
-"""Bytes written between two background ``fdatasync`` calls. The disk then writes the file
-while the rest is produced: a 687 MiB image is written and fsynced in ~0.8 s instead of
-~1.1 s here (the final fsync alone took 0.73 s)."""
+"""Bytes written between two background ``fdatasync`` calls, so that the disk writes the file
+while the rest is produced (measured in ``docs/notes/xisf.md``, "Write-behind")."""
 
 
 class _WriteBehind(io.BufferedWriter):
@@ -59,8 +58,11 @@ class _WriteBehind(io.BufferedWriter):
 
 
 @contextlib.contextmanager
-def atomic_write(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
+def atomic_write(path: str | os.PathLike[str], *, sync: bool = True) -> Iterator[BinaryIO]:
     """Yield a binary file; on normal exit it replaces ``path``, on error it vanishes.
+
+    ``sync=False`` skips the fsync before the rename, for snapshots that may be lost in a
+    power cut but must never be seen half-written (a job's progress).
 
     Raises
     ------
@@ -77,7 +79,8 @@ def atomic_write(path: str | os.PathLike[str]) -> Iterator[BinaryIO]:
             yield f  # type: ignore[misc]
             f.flush()
             f.settle()
-            os.fsync(f.fileno())
+            if sync:
+                os.fsync(f.fileno())
         os.chmod(tmp, 0o666 & ~_UMASK)
         os.replace(tmp, target)
     except BaseException as exc:
@@ -98,7 +101,7 @@ def _read_umask() -> int:
 _UMASK = _read_umask()  # read once at import: os.umask is process-wide and not thread-safe
 
 
-def write_json(path: Path, data: Any) -> None:
-    """Write ``data`` as indented UTF-8 JSON, atomically (reports, summaries)."""
-    with atomic_write(path) as f:
-        f.write((json.dumps(data, indent=2) + "\n").encode("utf-8"))
+def write_json(path: Path, data: Any, *, indent: int = 2, sync: bool = True) -> None:
+    """Write ``data`` as indented UTF-8 JSON, atomically (reports, summaries, job records)."""
+    with atomic_write(path, sync=sync) as f:
+        f.write((json.dumps(data, indent=indent) + "\n").encode("utf-8"))

@@ -61,7 +61,8 @@ def _geometry(hdu: Any, where: str, max_pixels: int) -> tuple[int, int, int]:
 
 def _sample_format(header: fits.Header) -> str:
     """XISF-style name of the samples astropy returns: UInt16 for BITPIX 16 with BZERO 32768,
-    Int16 without; Float32 when BSCALE/BZERO turn integers into arbitrary physical values."""
+    Int16 without; Float32 when BSCALE/BZERO turn integers into arbitrary physical values.
+    """
     bitpix = header["BITPIX"]
     if bitpix < 0:
         return FLOATS.get(bitpix, f"BITPIX {bitpix}")

@@ -25,7 +25,15 @@ from typing import Any, TextIO
 
 from ..exceptions import BgoptError
 from ..progress import ProgressEvent, ProgressHooks
-from .layout import BACKGROUND_FILE, CORRECTED_FILE, IMAGE_FILE, MASK_FILE, REPORT_FILE, JobPaths
+from .layout import (
+    BACKGROUND_FILE,
+    CORRECTED_FILE,
+    IMAGE_FILE,
+    MASK_FILE,
+    OBJECTS_FILE,
+    REPORT_FILE,
+    JobPaths,
+)
 
 __all__ = ["main", "release_memory"]
 
@@ -81,11 +89,12 @@ class _JobHooks:
 
 def _hello() -> dict[str, Any]:
     """TensorFlow version and devices, as ``GET /v1/health`` reports them."""
-    from ..engine.runtime.devices import gpu_names, versions
+    from ..engine.runtime.devices import gpu_names
+    from ..versions import tensorflow_version
 
     devices = [{"type": "GPU", "name": name} for name in gpu_names()]
     return {
-        "tensorflow": versions()["tensorflow"],
+        "tensorflow": tensorflow_version(),
         "devices": devices or [{"type": "CPU", "name": "CPU"}],
     }
 
@@ -100,7 +109,9 @@ def _run(task: dict[str, Any], channel: _Channel, cancel: threading.Event) -> No
     paths = JobPaths(job_dir)
     work = paths.work
     work.mkdir(exist_ok=True)
-    outputs = OutputPaths(work / BACKGROUND_FILE, work / CORRECTED_FILE, work / REPORT_FILE)
+    outputs = OutputPaths(
+        work / BACKGROUND_FILE, work / CORRECTED_FILE, work / REPORT_FILE, work / OBJECTS_FILE
+    )
     try:
         run_files(
             paths.image,
@@ -116,6 +127,7 @@ def _run(task: dict[str, Any], channel: _Channel, cancel: threading.Event) -> No
                 "background": BACKGROUND_FILE,
                 "corrected": CORRECTED_FILE,
                 "report": REPORT_FILE,
+                "objects": OBJECTS_FILE,
             },
         )
     except BgoptError as exc:

@@ -17,6 +17,7 @@ __all__ = [
     "JOB_FILE",
     "JOB_ID_RE",
     "MASK_FILE",
+    "OBJECTS_FILE",
     "PREVIEW_FILE",
     "RESULT_FILES",
     "JobPaths",
@@ -34,7 +35,8 @@ PART_PREFIX = ".part-"
 BACKGROUND_FILE = "background.xisf"
 CORRECTED_FILE = "corrected.xisf"
 REPORT_FILE = "report.json"
-RESULT_FILES = (BACKGROUND_FILE, CORRECTED_FILE, REPORT_FILE, PREVIEW_FILE)
+OBJECTS_FILE = "objects.xisf"
+RESULT_FILES = (BACKGROUND_FILE, CORRECTED_FILE, REPORT_FILE, PREVIEW_FILE, OBJECTS_FILE)
 """The names ``GET /v1/jobs/{id}/result/{name}`` serves."""
 
 JOB_ID_RE = re.compile(r"j_[0-9a-f]{12}")
@@ -83,5 +85,6 @@ class JobPaths:
 
     def part(self, name: str, tag: str) -> Path:
         """A temporary name for an upload in progress (``tag`` keeps two uploads apart; the
-        extension stays, since readers choose the format from it)."""
+        extension stays, since readers choose the format from it).
+        """
         return self.root / f"{PART_PREFIX}{tag}-{name}"

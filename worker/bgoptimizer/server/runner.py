@@ -17,7 +17,8 @@ import threading
 import time
 from typing import Any
 
-from ..exceptions import JobError, ParameterError
+from ..engine.stretch import StretchParams
+from ..exceptions import JobError
 from .engine_host import EngineHost
 from .errors import QueueFullError
 from .layout import PART_PREFIX, PREVIEW_FILE, RESULT_FILES
@@ -34,14 +35,9 @@ _RESTART_BACKOFF_S = 5.0
 
 
 def _check_stretch_fits(record: JobRecord) -> None:
-    """An explicit stretch needs one value per image channel (checked before queueing)."""
-    if record.stretch is None or record.image is None:
-        return
-    given, channels = len(record.stretch["pedestal"]), int(record.image["channels"])
-    if given != channels:
-        raise ParameterError(
-            f"stretch has {given} value(s) per parameter but the image has {channels} channel(s)"
-        )
+    """An explicit stretch must suit the image (the engine's rule, checked before queueing)."""
+    if record.stretch is not None and record.image is not None:
+        StretchParams(**record.stretch).check_channels(int(record.image["channels"]))
 
 
 class Runner:
@@ -77,7 +73,7 @@ class Runner:
         self.engine.kill()
 
     def enqueue(self, job_id: str) -> tuple[JobRecord, int]:
-        """created → queued, or :class:`QueueFullError` when the queue is full.
+        """Created → queued, or :class:`QueueFullError` when the queue is full.
 
         Returns the queued record and its place in the queue (1: next), read together: the
         runner may dispatch the job the moment the lock is released.
@@ -130,7 +126,8 @@ class Runner:
     def queued_view(self, job_id: str) -> tuple[JobRecord, int | None]:
         """The job's record and its queue position (1 for the next job to run, None when not
         queued), read together under the runner's lock, so a job dispatched meanwhile is seen
-        running rather than queued without a place."""
+        running rather than queued without a place.
+        """
         with self._lock:
             record = self.store.get(job_id)
             position = self._queue.index(job_id) + 1 if job_id in self._queue else None

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ..exceptions import ParameterError
+from ..params import DEVICES
 
 __all__ = ["DEFAULT_DATA_DIR", "ENV", "Settings", "is_loopback"]
 
@@ -65,8 +66,8 @@ class Settings:
             raise ParameterError(
                 f"refusing to listen on {self.host} without a token: set --token or BGOPT_TOKEN"
             )
-        if self.device not in ("auto", "cpu", "gpu"):
-            raise ParameterError(f"device must be auto, cpu or gpu, got {self.device!r}")
+        if self.device not in DEVICES:
+            raise ParameterError(f"device must be one of {', '.join(DEVICES)}, got {self.device!r}")
         for name in ("max_upload_mb", "max_queue", "retention_hours", "max_data_gb"):
             if getattr(self, name) <= 0:
                 raise ParameterError(f"{name} must be positive, got {getattr(self, name)}")

@@ -20,8 +20,9 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from ..io.atomic import write_json
 from .errors import NotFoundError
-from .layout import JOB_ID_RE, JOBS_DIR, PART_PREFIX, JobPaths
+from .layout import JOB_ID_RE, JOBS_DIR, JobPaths
 
 __all__ = ["FINISHED", "JobRecord", "JobState", "JobStore", "dir_size"]
 
@@ -97,16 +98,6 @@ def dir_size(path: Path) -> int:
     return total
 
 
-def _write_json_atomic(path: Path, data: dict[str, Any], *, sync: bool) -> None:
-    tmp = path.with_name(f"{PART_PREFIX}{path.name}")
-    with open(tmp, "w", encoding="utf-8") as fh:
-        json.dump(data, fh, indent=1)
-        if sync:  # transitions must survive a power cut; progress snapshots need not
-            fh.flush()
-            os.fsync(fh.fileno())
-    os.replace(tmp, path)
-
-
 class JobStore:
     """Jobs under ``<data_dir>/jobs``; thread-safe (API threads and the runner share it)."""
 
@@ -151,7 +142,8 @@ class JobStore:
 
     def update(self, job_id: str, *, persist: bool = True, **changes: Any) -> JobRecord:
         """Apply ``changes``; write the record through when ``persist`` or the state changes
-        (state changes are also fsynced)."""
+        (state changes are also fsynced).
+        """
         with self.lock:
             before = self.get(job_id)
             record = dataclasses.replace(before, **changes)
@@ -195,7 +187,8 @@ class JobStore:
 
     def expired(self, now: float, retention_s: float, max_bytes: int) -> Iterable[str]:
         """Ids of finished or abandoned jobs to remove: older than the retention, then the
-        oldest ones while the store is over ``max_bytes``. Queued/running jobs are kept."""
+        oldest ones while the store is over ``max_bytes``. Queued/running jobs are kept.
+        """
         idle = [r for r in self.all() if r.state not in (JobState.QUEUED, JobState.RUNNING)]
         idle.sort(key=lambda r: r.finished_at or r.created_at)
         over = dir_size(self.root) - max_bytes
@@ -206,6 +199,6 @@ class JobStore:
                 yield record.id
 
     def _put(self, record: JobRecord, *, sync: bool = True) -> JobRecord:
-        _write_json_atomic(self.paths(record.id).record, record.to_json(), sync=sync)
+        write_json(self.paths(record.id).record, record.to_json(), indent=1, sync=sync)
         self._jobs[record.id] = record
         return record

@@ -58,8 +58,11 @@ REFIT_PATIENCE_SHARE = 0.5
 """A warm-started refit waits this share of ``patience`` / ``lr_patience`` (halves its cost)."""
 
 
-class _Progress:
-    """Throttled progress events with optional live previews, and the cancel check."""
+class _FitProgress:
+    """The one throttle of progress events (every :data:`REPORT_INTERVAL`), with optional live
+    previews and the cancel check (:class:`~bgoptimizer.progress.JobProgress` places them
+    in the job).
+    """
 
     def __init__(
         self,
@@ -80,7 +83,8 @@ class _Progress:
 
     def until_preview(self) -> int:
         """Epochs until the next live preview is due (a call must end there), or the most
-        one call runs when there are no previews."""
+        one call runs when there are no previews.
+        """
         every = self.params.preview_every
         if self.preview is None or every <= 0:
             return EPOCHS_PER_CALL
@@ -204,7 +208,7 @@ def fit_spline(
     if make_preview is not None:
         at = coords if preview_coords is None else preview_coords
         preview = lambda s: make_preview(_model(s, params, at))  # noqa: E731
-    progress = _Progress(hooks, params, preview, passes)
+    progress = _FitProgress(hooks, params, preview, passes)
     with tf.device(resolve_device(device)):
         rng = np.random.default_rng(params.seed)
         check_inputs(image, weight, coords)
@@ -212,8 +216,9 @@ def fit_spline(
         loss_weights = LossWeights.from_params(params)
         values = initial_values(image, weight, coords, centres, loss_quantile(loss_weights))
         problem = _Problem(image, coords, loss_weights, frame_bounds(coords), params, execution)
-        results, rejections = problem.run(weight, centres, values, rng, progress)
+        results, rejections, objects = problem.run(weight, centres, values, rng, progress)
     result = _combine(results, rejections)
+    result.objects = objects
     result.device = describe_devices(device)
     progress.finish(result)
     return result
@@ -262,17 +267,20 @@ class _Problem:
         centres: np.ndarray,
         values: np.ndarray,
         rng: np.random.Generator,
-        progress: _Progress,
-    ) -> tuple[list[FitResult], list[Rejection]]:
+        progress: _FitProgress,
+    ) -> tuple[list[FitResult], list[Rejection], np.ndarray | None]:
         """The first pass, then ``rejection_passes`` refits, each warm-started from the
         previous pass's samples with the blocks far above its model rejected (the rejection
         starts from ``weight`` every time, so a block rejected once can come back). When
         refits follow, the first pass uses ``first_regularisation``: a stiffer spline that
-        leaves the objects in its residual for the rejection to find."""
+        leaves the objects in its residual for the rejection to find. Also returns the blocks
+        the last refit was kept away from (None without refits).
+        """
         params = self.params
         first = params.first_regularisation if params.rejection_passes else params.regularisation
         results = [self.fit(weight, centres, values, rng, progress, first, refit=False)]
         rejections: list[Rejection] = []
+        objects = None
         for _ in range(params.rejection_passes):
             previous = results[-1]
             fit_weight, rejection = reject_outliers(
@@ -283,6 +291,7 @@ class _Problem:
                 grow=params.rejection_grow,
             )
             rejections.append(rejection)
+            objects = (weight > 0).any(axis=2) & ~(fit_weight > 0).any(axis=2)
             centres, values = self._restart(previous, fit_weight)
             progress.next_pass()
             results.append(
@@ -290,11 +299,12 @@ class _Problem:
                     fit_weight, centres, values, rng, progress, params.regularisation, refit=True
                 )
             )
-        return results, rejections
+        return results, rejections, objects
 
     def _restart(self, previous: FitResult, weight: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The previous pass's samples, those on rejected blocks moved to the nearest kept
-        block and started from the sky there (the loss's quantile of the kept blocks nearby)."""
+        block and started from the sky there (the loss's quantile of the kept blocks nearby).
+        """
         centres, moved = relocate(previous.centres, self.coords, weight)
         values = np.array(previous.values, copy=True)
         if moved.any():
@@ -309,7 +319,7 @@ class _Problem:
         centres: np.ndarray,
         values: np.ndarray,
         rng: np.random.Generator,
-        progress: _Progress,
+        progress: _FitProgress,
         regularisation: float,
         *,
         refit: bool,
@@ -376,7 +386,8 @@ def _combine(results: list[FitResult], rejections: list[Rejection]) -> FitResult
 def _start_loss(plan: EpochPlan, data: PixelData, knobs: Knobs, state: TrainState) -> float:
     """The exact loss of the starting samples, or :class:`NumericalError` when they make no
     spline (a singular system: all samples on one line, or two at one place; run eagerly,
-    its inverse raises) or a non-finite loss."""
+    its inverse raises) or a non-finite loss.
+    """
     try:
         loss = float(exact_loss(plan, data, knobs, state.centres, state.values))
     except tf.errors.InvalidArgumentError as err:
@@ -407,7 +418,8 @@ class _Epochs:
         self, state: TrainState, tracker: Tracker, offsets: np.ndarray
     ) -> tuple[TrainState, Tracker, list[float], bool]:
         """Run ``len(offsets)`` epochs (fewer if the schedule stops or a loss is not finite);
-        the losses of those run, and whether the last one was finite."""
+        the losses of those run, and whether the last one was finite.
+        """
         count = len(offsets)
         padded = np.zeros(EPOCHS_PER_CALL, np.int32)
         padded[:count] = offsets
@@ -437,7 +449,7 @@ def _optimise(
     state: TrainState,
     tracker: Tracker,
     offsets: np.ndarray,
-    progress: _Progress,
+    progress: _FitProgress,
     params: FitParams,
 ) -> FitResult:
     """Run calls of many epochs until early stopping, the epoch limit or a non-finite loss.

@@ -43,6 +43,9 @@ class FitResult:
     rejections
         One :meth:`~bgoptimizer.engine.fit.rejection.Rejection.to_dict` per refit: the residual's
         robust sigma per channel and the share of weighted blocks rejected before it.
+    objects
+        (h, w) bool at the working resolution: the blocks the last refit was kept away from
+        as objects (the user's mask and missing data excluded); None without refits.
     """
 
     centres: np.ndarray
@@ -60,3 +63,4 @@ class FitResult:
     timings: dict[str, float] = field(default_factory=dict)
     device: str = "CPU"
     rejections: list[dict[str, object]] = field(default_factory=list)
+    objects: np.ndarray | None = None

@@ -95,7 +95,8 @@ class ScheduleKnobs(NamedTuple):
 class Knobs(NamedTuple):
     """Per-fit numbers passed into the compiled code as tensors: loss weights, smoothing, the
     (2, 2) ``[low, high]`` ``(y, x)`` frame the sample positions are kept inside, and the
-    schedule."""
+    schedule.
+    """
 
     weights: LossWeights
     regularisation: tf.Tensor

@@ -7,18 +7,16 @@ growth so that one job does not reserve the whole card.
 from __future__ import annotations
 
 import contextlib
-import platform
 
-import numpy as np
 import tensorflow as tf
 
 from ...exceptions import ParameterError
+from ...params import DEVICES
 
 tf.get_logger().setLevel("ERROR")
 
-__all__ = ["DEVICES", "describe_devices", "gpu_names", "resolve_device", "versions"]
+__all__ = ["DEVICES", "describe_devices", "gpu_names", "resolve_device"]
 
-DEVICES = ("auto", "cpu", "gpu")
 """Accepted values of every ``device`` argument."""
 
 _memory_growth_set = False
@@ -84,12 +82,3 @@ def describe_devices(device: str = "auto") -> str:
     if resolve_device(device).startswith("/GPU"):
         return gpu_names()[0]
     return "CPU"
-
-
-def versions() -> dict[str, str]:
-    """Versions of Python, numpy and TensorFlow, for reports and ``/v1/health``."""
-    return {
-        "python": platform.python_version(),
-        "numpy": np.__version__,
-        "tensorflow": tf.__version__,
-    }

@@ -1,29 +1,15 @@
 """XLA's CPU code generator, chosen for the memory of a fit's first compilation.
 
-In TensorFlow 2.21, XLA compiles each CPU fusion with its MLIR "fusion emitters", every
-kernel in a compilation context of its own. Compiling the fit's epoch function that way holds
-~95 MB more at its peak than with XLA's older elemental emitters. On a 2-core CPU, three runs
-of ``bench/speed.py`` at 3000×2000 gave, fusion emitters → elemental emitters:
-
-- peak of a first fit that compiles: mono 800–822 → 724–726 MB, RGB 887–890 → 790–795 MB
-  (the engine's promise is ≤ 800 MB);
-- that first fit: mono 4.0–4.9 → 4.0–4.6 s, RGB 5.4–6.3 → 4.8–5.6 s (less to compile);
-- a step: mono 0.8–1.2 → 1.4–1.8 ms, RGB 1.4–1.8 → 1.7–2.2 ms (the centres' gradient
-  is slower), so a worker's next fit takes 0.6 → 0.8 s (mono), 1.1 → 1.1–1.5 s (RGB).
-
-The engine asks for the elemental emitters (``--xla_cpu_use_fusion_emitters=false``): the
-memory promise holds, and fits that reuse compiled code pay for the slower steps: a few
-tenths of a second, ~1.5 s in a realistic three-pass fit of 3000×2000 RGB.
+TensorFlow 2.21's MLIR "fusion emitters" hold ~95 MB more while compiling the fit than XLA's
+elemental emitters, which break the engine's 800 MB promise; the engine asks for the elemental
+ones (``--xla_cpu_use_fusion_emitters=false``) and pays slightly slower steps. The
+measurements are in ``docs/notes/engine-speed.md`` ("XLA's CPU emitters").
 
 XLA reads ``XLA_FLAGS`` once, at the process's first compilation, so
 :func:`bgoptimizer.engine.runtime.xla_cache.recovering`, which builds every compiled
-function of the engine,
-calls :func:`configure` first. A choice already in ``XLA_FLAGS`` is left alone (set
-``XLA_FLAGS=--xla_cpu_use_fusion_emitters=true`` to compare), and so is a TensorFlow older
-than 2.21: XLA ends the process on a flag it does not know, and older releases were not
-checked for this one. GPUs are not affected. The persistent cache's keys do not include the
-flag: code compiled and cached with the other emitters goes on being loaded (compare with an
-empty cache folder).
+function of the engine, calls :func:`configure` first. A choice already in ``XLA_FLAGS`` is
+left alone, and so is a TensorFlow older than 2.21 (XLA ends the process on a flag it does not
+know). GPUs are not affected. The persistent cache's keys do not include the flag.
 """
 
 from __future__ import annotations

@@ -150,7 +150,8 @@ def _view_digest(view: memoryview, ref: BlockRef) -> str:
 def _file_digest(fd: int, ref: BlockRef) -> str:
     """The checksum algorithm's digest of an attached block, hashed straight from the page
     cache through a memory map of one window at a time (no copy; ~10 % faster than
-    ``pread`` into a buffer, and only one window is ever mapped)."""
+    ``pread`` into a buffer, and only one window is ever mapped).
+    """
     assert ref.checksum is not None
     hasher = hashlib.new(ref.checksum[0])
     end = ref.position + ref.size

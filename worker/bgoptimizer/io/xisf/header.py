@@ -78,7 +78,7 @@ class ImageHeader:
 
     @property
     def dtype(self) -> str:
-        """numpy dtype string of one stored sample, byte order included."""
+        """Numpy dtype string of one stored sample, byte order included."""
         return (">" if self.block.byte_order == "big" else "<") + SAMPLE_FORMATS[self.sample_format]
 
 

@@ -39,7 +39,8 @@ _T = TypeVar("_T")
 
 def _parallel(work: Callable[[_T], None], items: Iterable[_T], spare: int = 0) -> None:
     """``work`` on every item, on :data:`DECODE_THREADS` threads less ``spare`` (cores left to
-    other work) when there are a few items."""
+    other work) when there are a few items.
+    """
     threads = DECODE_THREADS - spare
     items = list(items)
     if threads <= 1 or len(items) < 4:

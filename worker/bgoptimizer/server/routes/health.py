@@ -2,25 +2,18 @@
 
 from __future__ import annotations
 
-from importlib import metadata
 from typing import Any
 
 from fastapi import APIRouter
 
 from ... import __version__
+from ...versions import tensorflow_version
 from ..deps import RunnerDep, SettingsDep
 from ..schemas import Health
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/v1", tags=["health"])
-
-
-def _tensorflow_version() -> str:
-    try:
-        return metadata.version("tensorflow")
-    except metadata.PackageNotFoundError:
-        return "not installed"
 
 
 @router.get("/health", response_model=Health)
@@ -30,7 +23,7 @@ def health(runner: RunnerDep, settings: SettingsDep) -> dict[str, Any]:
     return {
         "status": "ok",
         "version": __version__,
-        "tensorflow": _tensorflow_version(),
+        "tensorflow": tensorflow_version(),
         "gpu": any(d["type"] == "GPU" for d in state["devices"]),
         "auth_required": bool(settings.token),
         **state,

@@ -31,7 +31,8 @@ _MAX_JSON_BYTES = 64 * 1024
 )
 async def create(request: Request, store: StoreDep, runner: RunnerDep) -> dict[str, Any]:
     """Create a job from (optional) parameters and name; the body is read as JSON whatever
-    its Content-Type."""
+    its Content-Type.
+    """
     raw = await request.body()
     if len(raw) > _MAX_JSON_BYTES:
         raise BadRequestError(f"the body is over {_MAX_JSON_BYTES} bytes")

@@ -7,7 +7,7 @@ import pytest
 
 from bgoptimizer.engine.fit.driver import fit_spline
 from bgoptimizer.engine.model import model_image, through_samples
-from bgoptimizer.engine.runtime.devices import describe_devices, gpu_names, resolve_device, versions
+from bgoptimizer.engine.runtime.devices import describe_devices, gpu_names, resolve_device
 from bgoptimizer.exceptions import ParameterError
 from bgoptimizer.params import FitParams
 
@@ -43,5 +43,10 @@ def test_unknown_device_name() -> None:
         resolve_device("tpu")
 
 
-def test_versions_name_the_libraries() -> None:
-    assert set(versions()) == {"python", "numpy", "tensorflow"}
+def test_the_reported_versions_are_those_running() -> None:
+    import tensorflow as tf
+
+    from bgoptimizer.versions import versions
+
+    assert versions()["tensorflow"] == tf.__version__
+    assert versions()["numpy"] == np.__version__
