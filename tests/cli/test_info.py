@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bgoptimizer.cli.main import main
-from conftest import REAL_DATA as REAL
+from shared_data import REAL_DATA as REAL
 
 RICH = (
     REAL

@@ -22,7 +22,7 @@ from xisf_craft import attached, image_xml, xisf_bytes
 
 from bgoptimizer.exceptions import FormatError, XISFError
 from bgoptimizer.io import probe, read_image
-from conftest import REAL_DATA as REAL
+from shared_data import REAL_DATA as REAL
 
 GRAY8 = 'geometry="4:4:1" sampleFormat="UInt8" colorSpace="Gray"'
 BOMB_BYTES = 1 << 30  # what each bomb would inflate to

@@ -11,8 +11,8 @@ import xisf
 from astropy.io import fits
 
 from bgoptimizer.io import probe, read_image
-from conftest import REAL_DATA as REAL
-from conftest import real_files
+from shared_data import REAL_DATA as REAL
+from shared_data import real_files
 
 PIXINSIGHT = real_files("xisf/pixinsight", "*.xisf")
 OTHER = real_files("xisf/other", "*.xisf")

@@ -13,7 +13,7 @@ from astropy.io import fits
 
 from bgoptimizer.exceptions import ParameterError, XISFError
 from bgoptimizer.io import FitsKeyword, ImageData, Property, probe, read_image, write_image
-from conftest import REAL_DATA as REAL
+from shared_data import REAL_DATA as REAL
 
 RICH = (
     REAL
