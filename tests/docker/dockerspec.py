@@ -24,6 +24,7 @@ __all__ = [
     "env_of",
     "exec_form",
     "final_image",
+    "global_args",
     "healthcheck_of",
     "is_ignored",
     "only",
@@ -75,11 +76,24 @@ def stages(instructions: list[Instruction]) -> list[tuple[str, list[Instruction]
         if instruction.keyword == "FROM":
             name = instruction.args.partition(" AS ")[2].strip()
             result.append((name, [instruction]))
+        elif not result and instruction.keyword == "ARG":
+            continue  # a global ARG, seen only by FROM lines: global_args() reads them
         elif not result:
             raise ValueError(f"line {instruction.line}: {instruction.keyword} before any FROM")
         else:
             result[-1][1].append(instruction)
     return result
+
+
+def global_args(instructions: list[Instruction]) -> dict[str, str]:
+    """The ``ARG NAME=default`` lines before the first FROM (values FROM lines may use)."""
+    args: dict[str, str] = {}
+    for instruction in instructions:
+        if instruction.keyword == "FROM":
+            break
+        name, _, default = instruction.args.partition("=")
+        args[name] = default
+    return args
 
 
 def final_image(instructions: list[Instruction]) -> list[Instruction]:
