@@ -15,7 +15,7 @@ from pathlib import Path
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-from conftest import ROOT
+from shared_data import ROOT
 
 PACKAGE = ROOT / "worker" / "bgoptimizer"
 

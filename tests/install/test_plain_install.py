@@ -19,7 +19,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from conftest import ROOT
+from shared_data import ROOT
 from jobflow import free_port, run_job, wait_healthy
 
 pytestmark = pytest.mark.slow
