@@ -19,8 +19,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from shared_data import ROOT
 from jobflow import free_port, run_job, wait_healthy
+from shared_data import ROOT
 
 pytestmark = pytest.mark.slow
 
