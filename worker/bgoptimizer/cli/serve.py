@@ -33,6 +33,15 @@ def add_parser(subparsers: Any) -> None:
         type=float,
         help="seconds between retention sweeps (default 60)",
     )
+    p.add_argument(
+        "--allow-origin",
+        dest="allowed_origins",
+        action="append",
+        metavar="ORIGIN",
+        help="serve requests from this browser origin too, e.g. http://localhost:3000 "
+        "(repeatable; BGOPT_ALLOWED_ORIGINS, comma-separated); by default every request "
+        "with an Origin header is refused",
+    )
     p.add_argument("--log-level", default="info", choices=("debug", "info", "warning"))
     p.set_defaults(func=run)
 
@@ -54,6 +63,7 @@ def run(args: argparse.Namespace) -> int:
         "max_data_gb",
         "device",
         "cleanup_interval_s",
+        "allowed_origins",
     )
     settings = Settings.load({n: getattr(args, n) for n in names})
     logging.basicConfig(

@@ -23,7 +23,7 @@ def _tensorflow_version() -> str:
         return "not installed"
 
 
-@router.get("/health", response_model=Health)
+@router.api_route("/health", methods=["GET", "HEAD"], response_model=Health)
 def health(runner: RunnerDep, settings: SettingsDep) -> dict[str, Any]:
     """Version, TensorFlow version, devices (once the engine is up), queue and busy flag."""
     state = runner.health()

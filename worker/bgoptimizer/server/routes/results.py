@@ -24,7 +24,7 @@ class _FileResponse(FileResponse):
     chunk_size = 1 << 20  # fewer, larger reads: loopback downloads run at disk speed
 
 
-@router.get("/{job_id}/result/{name}", response_class=FileResponse)
+@router.api_route("/{job_id}/result/{name}", methods=["GET", "HEAD"], response_class=FileResponse)
 def result(job_id: str, name: str, store: StoreDep) -> FileResponse:
     """The bytes of one result; 409 ``not_ready`` until it exists."""
     path = result_path(store, job_id, name)
