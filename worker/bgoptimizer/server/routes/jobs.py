@@ -7,8 +7,8 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request, status
 
 from ..auth import require_token
-from ..deps import RunnerDep, SettingsDep, StoreDep
 from ..bodies import UPLOAD_TYPES, content_length, read_json_body, require_upload_type
+from ..deps import RunnerDep, SettingsDep, StoreDep
 from ..schemas import DeletedJob, JobStatus
 from ..service import create_job, job_status, parse_job_body
 from ..uploads import receive_upload
