@@ -18,11 +18,14 @@ __all__ = [
     "JOB_ID_RE",
     "MASK_FILE",
     "PREVIEW_FILE",
+    "QUARANTINE_DIR",
     "RESULT_FILES",
     "JobPaths",
 ]
 
 JOBS_DIR = "jobs"
+QUARANTINE_DIR = "quarantine"
+"""Beside ``jobs/``: job folders whose ``job.json`` could not be read at start."""
 JOB_FILE = "job.json"
 IMAGE_FILE = "image.xisf"
 MASK_FILE = "mask.xisf"

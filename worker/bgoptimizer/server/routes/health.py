@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter
 
 from ... import __version__
-from ..deps import RunnerDep, SettingsDep
+from ..deps import RunnerDep, SettingsDep, StoreDep
 from ..schemas import Health
 
 __all__ = ["router"]
@@ -24,8 +24,9 @@ def _tensorflow_version() -> str:
 
 
 @router.api_route("/health", methods=["GET", "HEAD"], response_model=Health)
-def health(runner: RunnerDep, settings: SettingsDep) -> dict[str, Any]:
-    """Version, TensorFlow version, devices (once the engine is up), queue and busy flag."""
+def health(runner: RunnerDep, store: StoreDep, settings: SettingsDep) -> dict[str, Any]:
+    """Version, TensorFlow version, devices (once the engine is up), queue, busy flag, and
+    the job folders set aside at start because their record was unreadable."""
     state = runner.health()
     return {
         "status": "ok",
@@ -33,5 +34,6 @@ def health(runner: RunnerDep, settings: SettingsDep) -> dict[str, Any]:
         "tensorflow": _tensorflow_version(),
         "gpu": any(d["type"] == "GPU" for d in state["devices"]),
         "auth_required": bool(settings.token),
+        "quarantined": store.quarantined(),
         **state,
     }
