@@ -23,7 +23,8 @@ def _tensorflow_version() -> str:
         return "not installed"
 
 
-@router.api_route("/health", methods=["GET", "HEAD"], response_model=Health)
+@router.get("/health", response_model=Health)
+@router.head("/health", response_model=Health, include_in_schema=False)
 def health(runner: RunnerDep, store: StoreDep, settings: SettingsDep) -> dict[str, Any]:
     """Version, TensorFlow version, devices (once the engine is up), queue, busy flag, and
     the job folders set aside at start because their record was unreadable."""

@@ -87,7 +87,8 @@ def start(job_id: str, runner: RunnerDep) -> dict[str, Any]:
     return job_status(record, runner, position)
 
 
-@router.api_route("/{job_id}", methods=["GET", "HEAD"], response_model=JobStatus)
+@router.get("/{job_id}", response_model=JobStatus)
+@router.head("/{job_id}", response_model=JobStatus, include_in_schema=False)
 def get_job(job_id: str, store: StoreDep, runner: RunnerDep) -> dict[str, Any]:
     """The job's state and progress."""
     return job_status(store.get(job_id), runner)
