@@ -94,7 +94,8 @@ class Runner:
     def stop(self) -> None:
         """Stop the thread and the engine (the running job is failed on the next start)."""
         self._stop.set()
-        self._thread.join(timeout=5)
+        if self._thread.is_alive():  # a runner used with drain() never started it
+            self._thread.join(timeout=5)
         self.engine.kill()
 
     def enqueue(self, job_id: str) -> tuple[JobRecord, int]:
