@@ -70,8 +70,10 @@ def test_full_queue_and_wrong_states_are_refused(runner: Runner, inputs: dict[st
         runner.enqueue(job)
     with pytest.raises(QueueFullError):
         runner.enqueue(jobs[3])
-    runner.drain()
     assert runner.store.get(jobs[3]).state == JobState.CREATED
+    for job in jobs[:3]:  # none dispatched yet: no step has run
+        assert runner.cancel(job).state == JobState.CANCELLED
+    runner.drain()
     with pytest.raises(Exception, match="only a created job can start"):
         runner.enqueue(jobs[0])
     no_image = runner.store.create(name=None, params=TINY).id

@@ -140,7 +140,11 @@ class JobStore:
             record = JobRecord(
                 id=job_id, name=name, params=params, stretch=stretch, created_at=time.time()
             )
-            return self._put(record)
+            try:
+                return self._put(record)
+            except BaseException:  # a full disk, say: leave no folder without its record
+                shutil.rmtree(paths.root, ignore_errors=True)
+                raise
 
     def get(self, job_id: str) -> JobRecord:
         """The current record, or :class:`NotFoundError`."""
