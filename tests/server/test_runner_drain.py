@@ -94,4 +94,3 @@ def test_engine_failure_fails_the_job_not_the_queue(
     assert failed.state == JobState.FAILED and failed.error is not None
     assert failed.error["code"] == "bad_xisf", failed.error
     assert runner.store.get(after).state == JobState.DONE
-
