@@ -86,7 +86,12 @@ def transfer(port: int, method: str, path: str, upload: Path | None) -> dict[str
     if upload is not None:
         size = upload.stat().st_size
         with open(upload, "rb") as fh:
-            conn.request(method, path, body=fh, headers={"Content-Length": str(size)})
+            conn.request(
+                method,
+                path,
+                body=fh,
+                headers={"Content-Length": str(size), "Content-Type": "application/octet-stream"},
+            )
             response = conn.getresponse()
             response.read()
     else:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 
 import numpy as np
@@ -83,3 +84,39 @@ def test_errors_are_one_line_and_exit_2(source, tmp_path, capsys, extra, message
 def test_missing_input_and_quiet(tmp_path, capsys):
     assert main(["fit", str(tmp_path / "none.xisf"), "--quiet"]) == 2
     assert "no such file" in capsys.readouterr().err
+
+
+def _one_error_line(capsys) -> str:
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1, lines
+    assert lines[0].startswith("bgoptimizer fit: error: ")
+    return lines[0]
+
+
+def test_output_folder_that_is_the_input_file(source, capsys):
+    """``-o in.xisf`` used to end in a 12-line FileExistsError traceback and exit 1."""
+    assert main(["fit", str(source), "-o", str(source), "--quiet"]) == 2
+    assert "is a file: -o takes the folder" in _one_error_line(capsys)
+
+
+def test_directory_as_input_says_so(tmp_path, capsys):
+    assert main(["fit", str(tmp_path), "--quiet"]) == 2
+    assert f"{tmp_path} is a directory, not an image file" in _one_error_line(capsys)
+
+
+def test_stale_temporaries_of_its_own_outputs_are_removed(source, tmp_path, capsys):
+    """What a ``kill -9`` while writing leaves; only this run's names, only old ones."""
+    out = tmp_path / "out"
+    out.mkdir()
+    stale = out / ".sky_corrected.xisf.a1b2c3d4.tmp"
+    fresh = out / ".sky_background.xisf.zz99yy88.tmp"  # another writer may be at it now
+    foreign = out / ".other.xisf.a1b2c3d4.tmp"
+    for path in (stale, fresh, foreign):
+        path.write_bytes(b"half")
+    for path in (stale, foreign):
+        os.utime(path, (0, 0))
+    mask = tmp_path / "mask.xisf"  # a refused mask stops the run before any fit
+    write_image(mask, ImageData(np.ones((10, 10, 1), np.float32)))
+    assert main(["fit", str(source), "-o", str(out), "-m", str(mask), "--quiet"]) == 2
+    capsys.readouterr()
+    assert not stale.exists() and fresh.exists() and foreign.exists()

@@ -30,6 +30,10 @@ LONG = {
 """Parameters of a job that runs until cancelled."""
 
 
+OCTET = {"Content-Type": "application/octet-stream"}
+"""The header every upload must carry (what the script sends)."""
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -96,7 +100,9 @@ class Server:
         return r.json()
 
     def upload(self, job_id: str, kind: str, path: Path, method: str = "PUT") -> httpx.Response:
-        return self.client.request(method, f"/v1/jobs/{job_id}/{kind}", content=path.read_bytes())
+        return self.client.request(
+            method, f"/v1/jobs/{job_id}/{kind}", content=path.read_bytes(), headers=OCTET
+        )
 
     def submit(self, image: Path, params: dict[str, Any], mask: Path | None = None) -> str:
         job = self.create(params)

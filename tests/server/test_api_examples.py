@@ -70,5 +70,6 @@ def test_openapi_describes_the_generated_parameters(server: Server) -> None:
     assert server.client.get("/docs").status_code == 200
     spec = server.client.get("/openapi.json").json()
     body = spec["paths"]["/v1/jobs"]["post"]["requestBody"]["content"]["application/json"]
-    params = body["schema"]["$defs"]["JobParams"]["properties"]
+    assert body["schema"] == {"$ref": "#/components/schemas/JobCreate"}
+    params = spec["components"]["schemas"]["JobParams"]["properties"]
     assert params["samples"]["maximum"] == 512 and params["samples"]["default"] == 32

@@ -7,7 +7,7 @@ import zlib
 from pathlib import Path
 
 import pytest
-from harness import TINY, Server
+from harness import OCTET, TINY, Server
 
 
 def _xisf(image_attrs: str, data: bytes = b"", data_at: int = 4096) -> bytes:
@@ -51,7 +51,7 @@ HOSTILE = {
 @pytest.mark.parametrize("name", sorted(HOSTILE))
 def test_hostile_upload_is_refused(server: Server, name: str) -> None:
     job = server.create(TINY)
-    r = server.client.put(f"/v1/jobs/{job['id']}/image", content=HOSTILE[name])
+    r = server.client.put(f"/v1/jobs/{job['id']}/image", content=HOSTILE[name], headers=OCTET)
     assert 400 <= r.status_code < 500, r.text
     assert r.json()["error"]["code"] in ("bad_xisf", "bad_image", "too_large"), r.text
     assert server.status(job["id"])["image"] is None
@@ -62,14 +62,16 @@ def test_hostile_upload_is_refused(server: Server, name: str) -> None:
 def test_truncated_real_file_is_refused(server: Server, real_data: Path) -> None:
     raw = (real_data / "xisf/pixinsight/xisfsharp_400x300-u16-zlib.xisf").read_bytes()
     job = server.create(TINY)
-    r = server.client.put(f"/v1/jobs/{job['id']}/image", content=raw[: len(raw) // 2])
+    r = server.client.put(
+        f"/v1/jobs/{job['id']}/image", content=raw[: len(raw) // 2], headers=OCTET
+    )
     assert r.status_code == 422 and r.json()["error"]["code"] == "bad_xisf", r.text
 
 
 def test_bomb_with_consistent_header_is_refused_at_upload(server: Server) -> None:
     """The header cannot tell; decoding the compressed block once (bounded) does."""
     job = server.create(TINY)
-    r = server.client.put(f"/v1/jobs/{job['id']}/image", content=_bomb(64 * 48 * 4))
+    r = server.client.put(f"/v1/jobs/{job['id']}/image", content=_bomb(64 * 48 * 4), headers=OCTET)
     assert r.status_code == 422, r.text
     assert r.json()["error"]["code"] == "bad_xisf"
     assert "inflates beyond its declared size" in r.json()["error"]["message"]
@@ -81,7 +83,7 @@ def test_checksum_mismatch_is_refused_at_upload(server: Server, real_data: Path)
     raw = bytearray((real_data / "xisf/pixinsight/xisfsharp_400x300-u16-sha1.xisf").read_bytes())
     raw[4096 + 1000] ^= 0xFF  # inside the pixel block (attachment:4096:240000)
     job = server.create(TINY)
-    r = server.client.put(f"/v1/jobs/{job['id']}/image", content=bytes(raw))
+    r = server.client.put(f"/v1/jobs/{job['id']}/image", content=bytes(raw), headers=OCTET)
     assert r.status_code == 422, r.text
     assert "checksum mismatch" in r.json()["error"]["message"]
 
@@ -93,6 +95,6 @@ def test_chunked_upload_is_cut_at_the_limit(server: Server) -> None:
         for _ in range(20):
             yield bytes(64 * 1024)
 
-    r = server.client.put(f"/v1/jobs/{job['id']}/image", content=body())
+    r = server.client.put(f"/v1/jobs/{job['id']}/image", content=body(), headers=OCTET)
     assert r.status_code == 413 and r.json()["error"]["code"] == "too_large", r.text
     assert not list((server.data_dir / "jobs" / job["id"]).glob(".part-*"))

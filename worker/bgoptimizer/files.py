@@ -14,10 +14,10 @@ from typing import Any
 from .engine.masking import check_user_mask
 from .engine.pipeline import run_image
 from .engine.stretch import StretchParams
-from .exceptions import FormatError, ParameterError
+from .exceptions import ParameterError
 from .io import read_image, write_image
 from .io.atomic import write_json
-from .io.dispatch import FITS_SUFFIXES
+from .io.dispatch import FITS_SUFFIXES, require_file
 from .params import FitParams
 from .progress import JobProgress, ProgressHooks, Stage
 
@@ -87,8 +87,8 @@ def run_files(
     FormatError, MaskError, ParameterError, NumericalError, CancelledError
     """
     for path in (input_path, mask_path):
-        if path is not None and not Path(path).is_file():
-            raise FormatError(f"cannot read {path}: no such file")
+        if path is not None:
+            require_file(path)
     outputs.check(input_path, mask_path)
     progress = JobProgress(hooks)
     progress.stage(Stage.READING, f"reading {Path(input_path).name}")

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from ..exceptions import ParameterError
 from ..params import DEVICES
 from .options import TerminalProgress, add_param_arguments, params_from_args
 
@@ -50,11 +51,16 @@ def summary(report: dict[str, Any]) -> dict[str, Any]:
 def run(args: argparse.Namespace) -> int:
     """Fit, write, print where the results are."""
     from ..files import OutputPaths, run_files
+    from ..io.atomic import remove_stale_temporaries
 
     params = params_from_args(args)
     outdir = args.outdir or args.input.parent
+    if outdir.exists() and not outdir.is_dir():
+        raise ParameterError(f"-o {outdir} is a file: -o takes the folder to write into")
     outdir.mkdir(parents=True, exist_ok=True)
     outputs = OutputPaths.for_input(args.input, outdir)
+    for target in (outputs.background, outputs.corrected, outputs.report):
+        remove_stale_temporaries(target)  # left by a run killed while it wrote
     progress = TerminalProgress(quiet=args.quiet)
     report = run_files(
         args.input, outputs, params, mask_path=args.mask, hooks=progress.hooks(), device=args.device

@@ -36,6 +36,15 @@ def add_parser(subparsers: Any) -> None:
         type=float,
         help="seconds between retention sweeps (default 60)",
     )
+    p.add_argument(
+        "--allow-origin",
+        dest="allowed_origins",
+        action="append",
+        metavar="ORIGIN",
+        help="serve requests from this browser origin too, e.g. http://localhost:3000 "
+        "(repeatable; BGOPT_ALLOWED_ORIGINS, comma-separated); by default every request "
+        "with an Origin header is refused",
+    )
     p.add_argument("--log-level", default="info", choices=("debug", "info", "warning"))
     p.set_defaults(func=run)
 

@@ -10,7 +10,7 @@ from .image import ImageData
 from .info import ImageInfo
 from .xisf import probe_xisf, read_xisf, write_xisf
 
-__all__ = ["DEFAULT_MAX_PIXELS", "probe", "read_image", "write_image"]
+__all__ = ["DEFAULT_MAX_PIXELS", "probe", "read_image", "require_file", "write_image"]
 
 DEFAULT_MAX_PIXELS = 600_000_000
 FITS_SUFFIXES = (".fit", ".fits", ".fts")
@@ -27,7 +27,10 @@ def _family(path: str | os.PathLike[str]) -> str:
     )
 
 
-def _exists(path: str | os.PathLike[str]) -> None:
+def require_file(path: str | os.PathLike[str]) -> None:
+    """Refuse a missing input, and say so when it is a folder rather than a file."""
+    if Path(path).is_dir():
+        raise FormatError(f"{os.fspath(path)} is a directory, not an image file")
     if not Path(path).is_file():
         raise FormatError(f"{os.fspath(path)}: no such file")
 
@@ -64,7 +67,7 @@ def read_image(
     (4000, 6000, 3)
     """
     family = _family(path)
-    _exists(path)
+    require_file(path)
     if family == "xisf":
         return read_xisf(path, index=index, max_pixels=max_pixels)
     from .fits import read_fits  # astropy takes a second to import: only when needed
@@ -127,7 +130,7 @@ def probe(
         As :func:`read_image`.
     """
     family = _family(path)
-    _exists(path)
+    require_file(path)
     if family == "xisf":
         return probe_xisf(path, max_pixels=max_pixels, verify=verify)
     from .fits import probe_fits

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 
 from .. import __version__
 from .access_log import AccessLog
 from .errors import install_error_handlers
+from .guard import RequestGuard
 from .routes import health, jobs, results
 from .runner import Runner
-from .schemas import ErrorBody
+from .schemas import ErrorBody, JobCreate
 from .settings import Settings
 from .store import JobStore
 
@@ -42,8 +44,32 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.state.settings = settings
     install_error_handlers(app)
-    errors = {code: {"model": ErrorBody} for code in (400, 401, 404, 409, 413, 422, 429)}
+    codes = (400, 401, 403, 404, 409, 413, 415, 422, 429, 507)
+    errors = {code: {"model": ErrorBody} for code in codes}
     for module in (health, jobs, results):
         app.include_router(module.router, responses=errors)
-    app.add_middleware(AccessLog)
+    app.add_middleware(RequestGuard, settings=settings)
+    app.add_middleware(AccessLog)  # outermost: refused requests are logged too
+    _publish_body_schemas(app)
     return app
+
+
+def _publish_body_schemas(app: FastAPI) -> None:
+    """Put the create body's models into ``components/schemas``, where its ``$ref`` points.
+
+    ``POST /v1/jobs`` reads its body itself (to check type and size first), so FastAPI does
+    not know the model; left alone, the schema's references would point at ``#/$defs``,
+    which no OpenAPI client can resolve.
+    """
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = generate()
+            body = JobCreate.model_json_schema(ref_template="#/components/schemas/{model}")
+            schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+            schemas.update(body.pop("$defs", {}))
+            schemas["JobCreate"] = body
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

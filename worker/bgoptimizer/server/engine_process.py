@@ -23,7 +23,7 @@ import traceback
 from pathlib import Path
 from typing import Any, TextIO
 
-from ..exceptions import BgoptError
+from ..exceptions import BgoptError, DiskFullError
 from ..progress import ProgressEvent, ProgressHooks
 from .layout import (
     BACKGROUND_FILE,
@@ -131,15 +131,33 @@ def _run(task: dict[str, Any], channel: _Channel, cancel: threading.Event) -> No
             },
         )
     except BgoptError as exc:
+        if isinstance(exc, DiskFullError):
+            exc = DiskFullError(job_dir, _space_needed(paths))
         channel.send("failed", job=job, code=exc.code, message=str(exc))
     except MemoryError:
         channel.send("failed", job=job, code="resources", message="out of host memory")
     except Exception as exc:  # the engine must answer for every job, whatever broke
+        if DiskFullError.caused(exc):  # a write outside the atomic writer (the work folder)
+            channel.send(
+                "failed",
+                job=job,
+                code="resources",
+                message=str(DiskFullError(job_dir, _space_needed(paths))),
+            )
+            return
         traceback.print_exc()
         code = "resources" if type(exc).__name__ == "ResourceExhaustedError" else "internal"
         channel.send("failed", job=job, code=code, message=f"{type(exc).__name__}: {exc}")
     else:
         channel.send("done", job=job)
+
+
+def _space_needed(paths: JobPaths) -> int:
+    """What a job writes: two float32 images the size of the input, a preview, a report."""
+    from ..io import probe
+
+    info = probe(paths.image)[0]
+    return 2 * 4 * int(info.width) * int(info.height) * int(info.channels) + (1 << 20)
 
 
 def release_memory() -> None:

@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import logging
 from http import HTTPStatus
+from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
+from starlette.routing import Match
 
-from ..exceptions import BgoptError, JobError, ResourceError
+from ..exceptions import BgoptError, DiskFullError, JobError, ResourceError
 
 __all__ = [
     "STATUS",
@@ -25,6 +28,7 @@ __all__ = [
     "QueueFullError",
     "TooLargeError",
     "UnauthorizedError",
+    "UnsupportedMediaError",
     "error_body",
     "install_error_handlers",
 ]
@@ -62,6 +66,12 @@ class TooLargeError(ResourceError):
     code = "too_large"
 
 
+class UnsupportedMediaError(BgoptError):
+    """The body's ``Content-Type`` is not one the route takes."""
+
+    code = "unsupported_media_type"
+
+
 class QueueFullError(BgoptError):
     """Too many jobs wait; the client should retry after ``retry_after`` seconds."""
 
@@ -75,11 +85,13 @@ class QueueFullError(BgoptError):
 STATUS: dict[str, int] = {
     "bad_request": 400,
     "unauthorized": 401,
+    "forbidden": 403,
     "not_found": 404,
     "method_not_allowed": 405,
     "job_state": 409,
     "not_ready": 409,
     "too_large": 413,
+    "unsupported_media_type": 415,
     "bad_parameter": 422,
     "bad_image": 422,
     "bad_xisf": 422,
@@ -119,7 +131,25 @@ async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
         404: f"no such path: {request.url.path}",
         405: f"{request.method} is not allowed on {request.url.path}",
     }.get(exc.status_code, str(exc.detail or HTTPStatus(exc.status_code).phrase))
-    return JSONResponse(error_body(code, message), exc.status_code, headers=exc.headers)
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:  # Starlette names only the first route on the path
+        headers["Allow"] = ", ".join(_allowed_methods(request))
+    return JSONResponse(error_body(code, message), exc.status_code, headers=headers)
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method some route takes on this path (one path may have several routes)."""
+    return [
+        method
+        for method in _METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] == Match.FULL
+            for route in request.app.router.routes
+        )
+    ]
+
+
+_METHODS = ("GET", "HEAD", "POST", "PUT", "DELETE")
 
 
 async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse:
@@ -133,6 +163,22 @@ async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse
     return _json_error("bad_parameter", f"{where or 'body'}: {text}")
 
 
+async def _on_client_gone(request: Request, exc: Exception) -> Response:
+    """A client that hangs up mid-body is a normal event: one line, no traceback."""
+    log.info("client disconnected during %s %s", request.method, request.url.path)
+    return Response(status_code=400)  # nobody is left to read it; the access log shows it
+
+
+async def _on_os_error(request: Request, exc: Exception) -> JSONResponse:
+    """A write that found the disk full (the job store's, say) is 507, not a crash."""
+    assert isinstance(exc, OSError)
+    if not DiskFullError.caused(exc):
+        raise exc  # on to the catch-all: a 500 with its traceback in the log
+    where = Path(exc.filename).parent if exc.filename else request.app.state.settings.data_dir
+    log.warning("disk full on %s %s: %s", request.method, request.url.path, exc)
+    return _json_error("resources", str(DiskFullError(where)))
+
+
 async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.exception("internal error on %s %s", request.method, request.url.path)
     return _json_error("internal", f"{type(exc).__name__}: {exc}")
@@ -144,4 +190,6 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _on_http_error)
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(ValidationError, _on_validation_error)
+    app.add_exception_handler(ClientDisconnect, _on_client_gone)
+    app.add_exception_handler(OSError, _on_os_error)
     app.add_exception_handler(Exception, _on_unexpected)

@@ -19,11 +19,14 @@ __all__ = [
     "MASK_FILE",
     "OBJECTS_FILE",
     "PREVIEW_FILE",
+    "QUARANTINE_DIR",
     "RESULT_FILES",
     "JobPaths",
 ]
 
 JOBS_DIR = "jobs"
+QUARANTINE_DIR = "quarantine"
+"""Beside ``jobs/``: job folders whose ``job.json`` could not be read at start."""
 JOB_FILE = "job.json"
 IMAGE_FILE = "image.xisf"
 MASK_FILE = "mask.xisf"

@@ -59,17 +59,40 @@ class Runner:
 
     # ---- called from API threads -------------------------------------------------------
 
-    def start(self) -> None:
-        """Recover the store, start the engine and the runner thread."""
+    def start(self, *, thread: bool = True) -> None:
+        """Recover the store, start the engine and (unless ``thread`` is false, for
+        :meth:`drain`) the runner thread.
+        """
         self._recover()
         self._cleanup()
         self._start_engine()
-        self._thread.start()
+        if thread:
+            self._thread.start()
+
+    def drain(self, timeout_s: float = 120.0) -> None:
+        """Run the queue on the calling thread until no job waits or runs, then return.
+
+        The same steps as the runner thread, so a test can queue jobs, drain, and read the
+        final states with no sleep and no polling; only for a runner started without thread.
+
+        Raises
+        ------
+        TimeoutError
+            When jobs still wait or run after ``timeout_s``.
+        """
+        if self._thread.is_alive():
+            raise RuntimeError("drain() is for a runner started with thread=False")
+        deadline = time.monotonic() + timeout_s
+        while self._queue or self._current is not None:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{len(self._queue)} queued, {self._current} running")
+            self._step()
 
     def stop(self) -> None:
         """Stop the thread and the engine (the running job is failed on the next start)."""
         self._stop.set()
-        self._thread.join(timeout=5)
+        if self._thread.is_alive():  # a runner used with drain() never started it
+            self._thread.join(timeout=5)
         self.engine.kill()
 
     def enqueue(self, job_id: str) -> tuple[JobRecord, int]:
@@ -148,20 +171,24 @@ class Runner:
 
     def _loop(self) -> None:
         while not self._stop.is_set():
-            try:
-                generation, message = self.engine.messages.get(timeout=_TICK_S)
-            except queue.Empty:
-                generation, message = -1, {}
-            try:
-                with self._lock:
-                    if generation == self.engine.generation:
-                        self._on_message(message)
-                    self._check_cancel_deadline()
-                    self._dispatch()
-                    if time.monotonic() - self._last_cleanup > self.settings.cleanup_interval_s:
-                        self._cleanup()
-            except Exception:  # the loop must survive anything one job does
-                log.exception("runner error")
+            self._step()
+
+    def _step(self) -> None:
+        """One turn: take the engine's next message (or a tick), cancel deadline, dispatch."""
+        try:
+            generation, message = self.engine.messages.get(timeout=_TICK_S)
+        except queue.Empty:
+            generation, message = -1, {}
+        try:
+            with self._lock:
+                if generation == self.engine.generation:
+                    self._on_message(message)
+                self._check_cancel_deadline()
+                self._dispatch()
+                if time.monotonic() - self._last_cleanup > self.settings.cleanup_interval_s:
+                    self._cleanup()
+        except Exception:  # the loop must survive anything one job does
+            log.exception("runner error")
 
     def _dispatch(self) -> None:
         if self._current is not None or not self._queue:

@@ -130,6 +130,9 @@ class Health(BaseModel):
     queue_length: int
     busy: bool
     auth_required: bool
+    quarantined: list[str] = Field(
+        description="job folders moved to quarantine/ at start: their job.json was unreadable"
+    )
 
 
 class DeletedJob(BaseModel):

@@ -58,13 +58,15 @@ def job_status(record: JobRecord, runner: Runner, position: int | None = None) -
 
 
 def parse_job_body(raw: bytes) -> JobCreate:
-    """The create body, whatever Content-Type the client sent (PixInsight may send none)."""
+    """The create body: empty (every default) or a JSON object."""
     if not raw.strip():
         return JobCreate()
     try:
         data = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         raise BadRequestError(f"the body is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise BadRequestError("the body is not valid JSON: nested too deep") from None
     if not isinstance(data, dict):
         raise BadRequestError("the body must be a JSON object")
     return JobCreate.model_validate(data)

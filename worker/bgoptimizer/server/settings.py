@@ -31,6 +31,7 @@ ENV: dict[str, str] = {
     "retention_hours": "BGOPT_RETENTION_HOURS",
     "max_data_gb": "BGOPT_MAX_DATA_GB",
     "device": "BGOPT_DEVICE",
+    "allowed_origins": "BGOPT_ALLOWED_ORIGINS",
 }
 """Environment variable of each setting that has one."""
 
@@ -60,6 +61,9 @@ class Settings:
     device: str = "auto"
     cleanup_interval_s: float = 60.0
     cancel_grace_s: float = 0.6
+    allowed_origins: tuple[str, ...] = ()
+    """Browser origins (``scheme://host[:port]``) whose requests are served; none by default:
+    a request with an ``Origin`` header comes from a web page, and PixInsight sends none."""
 
     def __post_init__(self) -> None:
         if not self.token and not is_loopback(self.host):
@@ -99,12 +103,15 @@ class Settings:
             if environ.get(var):
                 values[name] = _convert(name, types[name], environ[var], var)
         values.update({k: v for k, v in (overrides or {}).items() if v is not None})
+        values["allowed_origins"] = tuple(values.get("allowed_origins", ()))
         if "data_dir" in values:
             values["data_dir"] = Path(values["data_dir"]).expanduser()
         return cls(**values)
 
 
 def _convert(name: str, type_name: Any, text: str, var: str) -> Any:
+    if str(type_name).startswith("tuple"):  # a comma-separated list
+        return tuple(part.strip() for part in text.split(",") if part.strip())
     kind = {"int": int, "float": float}.get(str(type_name), str)
     try:
         return kind(text)

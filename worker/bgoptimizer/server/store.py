@@ -22,7 +22,7 @@ from typing import Any
 
 from ..io.atomic import write_json
 from .errors import NotFoundError
-from .layout import JOB_ID_RE, JOBS_DIR, JobPaths
+from .layout import JOB_ID_RE, JOBS_DIR, QUARANTINE_DIR, JobPaths
 
 __all__ = ["FINISHED", "JobRecord", "JobState", "JobStore", "dir_size"]
 
@@ -104,6 +104,8 @@ class JobStore:
     def __init__(self, data_dir: Path) -> None:
         self.root = Path(data_dir) / JOBS_DIR
         self.root.mkdir(parents=True, exist_ok=True)
+        self.quarantine = Path(data_dir) / QUARANTINE_DIR
+        """Where job folders with an unreadable ``job.json`` are moved at start (kept)."""
         self.lock = threading.RLock()
         """Held while a change must see and write one consistent record (reentrant)."""
         self._jobs: dict[str, JobRecord] = {}
@@ -129,7 +131,11 @@ class JobStore:
             record = JobRecord(
                 id=job_id, name=name, params=params, stretch=stretch, created_at=time.time()
             )
-            return self._put(record)
+            try:
+                return self._put(record)
+            except BaseException:  # a full disk, say: leave no folder without its record
+                shutil.rmtree(paths.root, ignore_errors=True)
+                raise
 
     def get(self, job_id: str) -> JobRecord:
         """The current record, or :class:`NotFoundError`."""
@@ -170,7 +176,9 @@ class JobStore:
             return sorted(self._jobs.values(), key=lambda r: r.created_at)
 
     def load(self) -> list[JobRecord]:
-        """Read every ``job.json`` from disk (at start); unreadable job folders are removed."""
+        """Read every ``job.json`` from disk (at start); a folder whose record cannot be read
+        is moved to ``quarantine/`` with its results, for the user to look at.
+        """
         with self.lock:
             for entry in sorted(self.root.iterdir()):
                 if not JOB_ID_RE.fullmatch(entry.name) or not entry.is_dir():
@@ -179,11 +187,24 @@ class JobStore:
                 try:
                     record = JobRecord.from_json(json.loads(paths.record.read_text("utf-8")))
                 except (OSError, ValueError, KeyError, TypeError) as exc:
-                    log.warning("removing unreadable job folder %s: %s", entry.name, exc)
-                    shutil.rmtree(entry, ignore_errors=True)
+                    self.quarantine.mkdir(exist_ok=True)
+                    os.replace(entry, self.quarantine / entry.name)
+                    log.warning(
+                        "job folder %s has an unreadable %s (%s): moved to %s",
+                        entry.name,
+                        paths.record.name,
+                        exc,
+                        self.quarantine / entry.name,
+                    )
                     continue
                 self._jobs[record.id] = record
             return self.all()
+
+    def quarantined(self) -> list[str]:
+        """Names of the job folders in ``quarantine/`` (left there for the user)."""
+        if not self.quarantine.is_dir():
+            return []
+        return sorted(entry.name for entry in self.quarantine.iterdir())
 
     def expired(self, now: float, retention_s: float, max_bytes: int) -> Iterable[str]:
         """Ids of finished or abandoned jobs to remove: older than the retention, then the

@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-from ..exceptions import JobError, MaskError
+from ..exceptions import DiskFullError, JobError, MaskError
 from .errors import BadRequestError, TooLargeError
 from .layout import IMAGE_FILE, MASK_FILE
 from .store import JobRecord, JobState, JobStore
@@ -24,15 +24,22 @@ UPLOAD_KINDS = {"image": IMAGE_FILE, "mask": MASK_FILE}
 """Upload slot -> file name in the job folder."""
 
 
-async def _spool(chunks: AsyncIterator[bytes], part: Path, limit: int) -> int:
-    """Write the body to ``part``; stop with :class:`TooLargeError` past ``limit`` bytes."""
+async def _spool(chunks: AsyncIterator[bytes], part: Path, limit: int, declared: int | None) -> int:
+    """Write the body to ``part``; stop with :class:`TooLargeError` past ``limit`` bytes,
+    and with :class:`DiskFullError` (the declared size, or what came so far) on a full disk.
+    """
     size = 0
-    with open(part, "wb", buffering=1 << 20) as fh:
-        async for chunk in chunks:
-            size += len(chunk)
-            if size > limit:
-                raise TooLargeError(f"upload is over the limit of {limit} bytes")
-            fh.write(chunk)
+    try:
+        with open(part, "wb", buffering=1 << 20) as fh:
+            async for chunk in chunks:
+                size += len(chunk)
+                if size > limit:
+                    raise TooLargeError(f"upload is over the limit of {limit} bytes")
+                fh.write(chunk)
+    except OSError as exc:
+        if exc.errno not in DiskFullError.CODES:
+            raise
+        raise DiskFullError(part.parent, max(size, declared or 0)) from exc
     return size
 
 
@@ -89,7 +96,8 @@ async def receive_upload(
 
     Raises
     ------
-    NotFoundError, JobError, TooLargeError, BadRequestError, XISFError, MaskError
+    NotFoundError, JobError, TooLargeError, BadRequestError, XISFError, MaskError,
+    DiskFullError
     """
     _require_created(store.get(job_id))
     if content_length is not None and content_length > limit:
@@ -97,7 +105,7 @@ async def receive_upload(
     paths = store.paths(job_id)
     part = paths.part(UPLOAD_KINDS[kind], secrets.token_hex(4))
     try:
-        size = await _spool(chunks, part, limit)
+        size = await _spool(chunks, part, limit, content_length)
         if size == 0:
             raise BadRequestError(f"the {kind} upload is empty: send the XISF file as the body")
         info = await asyncio.to_thread(_describe, part, size)

@@ -8,7 +8,7 @@ from fastapi import APIRouter
 
 from ... import __version__
 from ...versions import tensorflow_version
-from ..deps import RunnerDep, SettingsDep
+from ..deps import RunnerDep, SettingsDep, StoreDep
 from ..schemas import Health
 
 __all__ = ["router"]
@@ -17,8 +17,11 @@ router = APIRouter(prefix="/v1", tags=["health"])
 
 
 @router.get("/health", response_model=Health)
-def health(runner: RunnerDep, settings: SettingsDep) -> dict[str, Any]:
-    """Version, TensorFlow version, devices (once the engine is up), queue and busy flag."""
+@router.head("/health", response_model=Health, include_in_schema=False)
+def health(runner: RunnerDep, store: StoreDep, settings: SettingsDep) -> dict[str, Any]:
+    """Version, TensorFlow version, devices (once the engine is up), queue, busy flag, and
+    the job folders set aside at start because their record was unreadable.
+    """
     state = runner.health()
     return {
         "status": "ok",
@@ -26,5 +29,6 @@ def health(runner: RunnerDep, settings: SettingsDep) -> dict[str, Any]:
         "tensorflow": tensorflow_version(),
         "gpu": any(d["type"] == "GPU" for d in state["devices"]),
         "auth_required": bool(settings.token),
+        "quarantined": store.quarantined(),
         **state,
     }

@@ -7,9 +7,9 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request, status
 
 from ..auth import require_token
+from ..bodies import UPLOAD_TYPES, content_length, read_json_body, require_upload_type
 from ..deps import RunnerDep, SettingsDep, StoreDep
-from ..errors import BadRequestError
-from ..schemas import DeletedJob, JobCreate, JobStatus
+from ..schemas import DeletedJob, JobStatus
 from ..service import create_job, job_status, parse_job_body
 from ..uploads import receive_upload
 
@@ -18,7 +18,12 @@ __all__ = ["router"]
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"], dependencies=[Depends(require_token)])
 
 
-_MAX_JSON_BYTES = 64 * 1024
+_UPLOAD_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {t: {"schema": {"type": "string", "format": "binary"}} for t in UPLOAD_TYPES},
+    }
+}
 
 
 @router.post(
@@ -26,16 +31,14 @@ _MAX_JSON_BYTES = 64 * 1024
     status_code=status.HTTP_201_CREATED,
     response_model=JobStatus,
     openapi_extra={
-        "requestBody": {"content": {"application/json": {"schema": JobCreate.model_json_schema()}}}
+        "requestBody": {
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/JobCreate"}}}
+        }
     },
 )
 async def create(request: Request, store: StoreDep, runner: RunnerDep) -> dict[str, Any]:
-    """Create a job from (optional) parameters and name; the body is read as JSON whatever
-    its Content-Type.
-    """
-    raw = await request.body()
-    if len(raw) > _MAX_JSON_BYTES:
-        raise BadRequestError(f"the body is over {_MAX_JSON_BYTES} bytes")
+    """Create a job from (optional) parameters and name: an empty body, or JSON."""
+    raw = await read_json_body(request)
     return job_status(create_job(store, parse_job_body(raw)), runner)
 
 
@@ -47,22 +50,20 @@ async def _upload(
     runner: RunnerDep,
     settings: SettingsDep,
 ) -> dict[str, Any]:
-    length = request.headers.get("content-length")
-    if length is not None and not length.isdigit():
-        raise BadRequestError(f"bad Content-Length: {length!r}")
+    require_upload_type(request)
     record = await receive_upload(
         store,
         job_id,
         kind,
         request.stream(),
-        content_length=None if length is None else int(length),
+        content_length=content_length(request),
         limit=settings.max_upload_bytes,
     )
     return job_status(record, runner)
 
 
-@router.put("/{job_id}/image", response_model=JobStatus)
-@router.post("/{job_id}/image", response_model=JobStatus)
+@router.put("/{job_id}/image", response_model=JobStatus, openapi_extra=_UPLOAD_BODY)
+@router.post("/{job_id}/image", response_model=JobStatus, openapi_extra=_UPLOAD_BODY)
 async def upload_image(
     job_id: str, request: Request, store: StoreDep, runner: RunnerDep, settings: SettingsDep
 ) -> dict[str, Any]:
@@ -70,8 +71,8 @@ async def upload_image(
     return await _upload("image", job_id, request, store, runner, settings)
 
 
-@router.put("/{job_id}/mask", response_model=JobStatus)
-@router.post("/{job_id}/mask", response_model=JobStatus)
+@router.put("/{job_id}/mask", response_model=JobStatus, openapi_extra=_UPLOAD_BODY)
+@router.post("/{job_id}/mask", response_model=JobStatus, openapi_extra=_UPLOAD_BODY)
 async def upload_mask(
     job_id: str, request: Request, store: StoreDep, runner: RunnerDep, settings: SettingsDep
 ) -> dict[str, Any]:
@@ -87,6 +88,7 @@ def start(job_id: str, runner: RunnerDep) -> dict[str, Any]:
 
 
 @router.get("/{job_id}", response_model=JobStatus)
+@router.head("/{job_id}", response_model=JobStatus, include_in_schema=False)
 def get_job(job_id: str, store: StoreDep, runner: RunnerDep) -> dict[str, Any]:
     """The job's state and progress."""
     return job_status(store.get(job_id), runner)

@@ -25,6 +25,7 @@ class _FileResponse(FileResponse):
 
 
 @router.get("/{job_id}/result/{name}", response_class=FileResponse)
+@router.head("/{job_id}/result/{name}", response_class=FileResponse, include_in_schema=False)
 def result(job_id: str, name: str, store: StoreDep) -> FileResponse:
     """The bytes of one result; 409 ``not_ready`` until it exists."""
     path = result_path(store, job_id, name)
