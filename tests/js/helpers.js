@@ -115,4 +115,4 @@ async function startWorker(options = {}) {
    return { url, port, dataDir, stop, log: () => output };
 }
 
-module.exports = { REPO, FIXTURES, ENTRY, ENGINE_FILES, REAL_XISF, loadEngine, plain, readJson, sleepSync, startWorker, freePort };
+module.exports = { REPO, FIXTURES, ENTRY, ENGINE_FILES, REAL_XISF, loadEngine, plain, readJson, sleepSync, startWorker, freePort, workerCommand };
