@@ -118,6 +118,7 @@ test("no program set, or the user says no: nothing is started and the dialog say
       d.testButton.onClick();
       assert.match(d.workerLabel.text, /No connection/);
       assert.match(w.messages[0].text, /Cannot reach the worker/);
+      assert.ok(w.console.some((l) => /Set 'Start with'/.test(l.text)), "the console says how to let the script start one");
       assert.equal(d.launcher.starting, false);
       d.launcher.programEdit.text = "/nonexistent/bgoptimizer";
       d.launcher.programEdit.onEditCompleted();

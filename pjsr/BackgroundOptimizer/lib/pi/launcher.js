@@ -76,6 +76,7 @@ BGX.Launcher = class {
          return false;
       }
       if (d.action !== "offer") {
+         console.writeln("BackgroundOptimizer: " + d.message);  /* the caller's error box follows */
          return true;
       }
       const cmd = BGX.launch.command({
