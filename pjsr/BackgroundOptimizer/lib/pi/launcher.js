@@ -72,7 +72,7 @@ BGX.Launcher = class {
       const d = BGX.launch.decide({ base, answers: false, state: this.recorded(base), waited, programSet: values.workerProgram !== "" });
       this.report(d.message);
       if (d.action === "wait") {
-         this.await(base, values.token, BGX.launch.RECORDED_WAIT_S, retry, () => this.act(base, values, true, retry));
+         this.pollHealth(base, values.token, BGX.launch.RECORDED_WAIT_S, retry, () => this.act(base, values, true, retry));
          return false;
       }
       if (d.action !== "offer") {
@@ -98,7 +98,7 @@ BGX.Launcher = class {
       }
       this.startedPid = pid;
       this.report("Starting the worker (pid " + pid + "), waiting for it to answer...");
-      this.await(base, values.token, BGX.launch.START_TIMEOUT_S, retry, () => {
+      this.pollHealth(base, values.token, BGX.launch.START_TIMEOUT_S, retry, () => {
          this.report("The worker did not answer in " + BGX.launch.START_TIMEOUT_S + " s");
          (new MessageBox("<p>The worker started with the command below did not answer at " + base + " within " +
             BGX.launch.START_TIMEOUT_S + " s. Run it in a terminal to see why:</p><p><code>" + BGX.launch.display(cmd) +
@@ -108,7 +108,7 @@ BGX.Launcher = class {
    }
 
    /* Poll health every POLL_S until it answers (then retry()) or seconds pass (then late()). */
-   await(base, token, seconds, retry, late) {
+   pollHealth(base, token, seconds, retry, late) {
       const deadline = Date.now() + seconds * 1000;
       this.starting = true;
       this.timer.onTimeout = () => {
