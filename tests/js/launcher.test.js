@@ -12,7 +12,7 @@ const fs = require("node:fs");
 const os = require("node:os");
 const path = require("node:path");
 const { runScript, pumpUntil } = require("./script-env");
-const { freePort, workerCommand, plain } = require("./helpers");
+const { freePort, workerCommand, plain, startWorker } = require("./helpers");
 
 const homes = [];
 test.after(() => homes.forEach((h) => fs.rmSync(h, { recursive: true, force: true })));
@@ -129,4 +129,26 @@ test("no program set, or the user says no: nothing is started and the dialog say
       d.closeButton.onClick();
    }, null, { homeDir: home });
    assert.equal(world.processes.length, 0);
+});
+
+test("a worker that answers with an error (wrong token) is a worker: no offer, its error is shown", async () => {
+   const worker = await startWorker({ token: "right-token" });
+   try {
+      const { world } = runScript((d, w) => {
+         d.urlEdit.text = worker.url;
+         d.urlEdit.onEditCompleted();
+         d.tokenEdit.text = "wrong-token";
+         d.tokenEdit.onEditCompleted();
+         d.launcher.programEdit.text = workerCommand();
+         d.launcher.programEdit.onEditCompleted();
+         d.testButton.onClick();
+         assert.equal(d.launcher.starting, false);
+         assert.equal(w.messages.length, 1);
+         assert.match(w.messages[0].text, /HTTP 401/);
+         d.closeButton.onClick();
+      }, null, { homeDir: newHome() });
+      assert.equal(world.processes.length, 0);
+   } finally {
+      await worker.stop();
+   }
 });

@@ -126,13 +126,14 @@ BGX.Launcher = class {
       this.timer.start();
    }
 
+   /* Whether something answers at base: any answer (a 401 for a wrong token too) is a worker. */
    answers(base, token) {
       try {
          const h = new BGX.Http(base, token, 3).checkConnection();
          this.report("bgoptimizer " + h.version + " on " + h.device + " at " + base);
          return true;
-      } catch {
-         return false;
+      } catch (e) {
+         return !(e.failure && e.failure.code === "unreachable");
       }
    }
 
