@@ -27,7 +27,9 @@ def add_parser(subparsers: Any) -> None:
         "serve",
         help="run the HTTP worker (FastAPI + uvicorn)",
         description="Serves the job API of docs/API.md. Every option also comes from an "
-        "environment variable (BGOPT_HOST, BGOPT_PORT, BGOPT_DATA_DIR, BGOPT_TOKEN, ...).",
+        "environment variable (BGOPT_HOST, BGOPT_PORT, BGOPT_DATA_DIR, BGOPT_TOKEN, ...). "
+        "While it serves, ~/.local/state/bgoptimizer/worker-<port>.json records its URL, pid "
+        "and version for the PixInsight script (BGOPT_STATE_DIR moves it).",
     )
     p.add_argument("--host", help="address to listen on (default 127.0.0.1; BGOPT_HOST)")
     p.add_argument("--port", type=int, help="port (default 8765; BGOPT_PORT)")
