@@ -83,6 +83,20 @@ def test_a_killed_workers_stale_record_is_replaced(tmp_path: Path, states: Path)
         second.stop()
 
 
+def test_a_state_dir_that_cannot_be_made_does_not_stop_the_worker(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("BGOPT_STATE_DIR", str(blocker / "state"))
+    srv = Server(tmp_path / "data").start(wait_engine=False)
+    try:
+        assert httpx.get(f"{srv.url}/v1/health", timeout=10).status_code == 200
+    finally:
+        srv.stop()
+    assert "serving without a state file" in srv.log.read_text()
+
+
 def test_locations_and_urls() -> None:
     assert state_dir({"BGOPT_STATE_DIR": "/x/y"}) == Path("/x/y")
     assert state_dir({}) == Path.home() / ".local" / "state" / "bgoptimizer"

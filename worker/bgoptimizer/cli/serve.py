@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from ..exceptions import ParameterError
+from ..exceptions import BgoptError, ParameterError
 
 __all__ = ["add_parser", "run"]
 
@@ -79,8 +79,15 @@ def run(args: argparse.Namespace) -> int:
 
     @contextlib.contextmanager
     def recorded() -> Iterator[None]:
-        state = write_state(settings.host, port, token_required=bool(settings.token))
-        logging.getLogger("bgoptimizer.serve").info("port %d; state file %s", port, state)
+        """The state file while serving; one that cannot be written costs only discovery."""
+        log = logging.getLogger("bgoptimizer.serve")
+        try:
+            state = write_state(settings.host, port, token_required=bool(settings.token))
+        except (OSError, BgoptError) as exc:
+            log.warning("serving without a state file: %s", exc)
+            yield
+            return
+        log.info("port %d; state file %s", port, state)
         try:
             yield
         finally:
