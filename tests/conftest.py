@@ -21,3 +21,12 @@ def real_data() -> Path:
 def fixtures_dir() -> Path:
     """``tests/fixtures``: JSON vectors and API examples shared with the Node tests."""
     return FIXTURES
+
+
+@pytest.fixture(scope="session", autouse=True)
+def worker_state_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Workers the tests start record themselves here (``BGOPT_STATE_DIR``, inherited by every
+    subprocess), never in the user's ``~/.local/state``: a ``kill -9`` test leaves its file."""
+    path = tmp_path_factory.mktemp("worker-state")
+    os.environ["BGOPT_STATE_DIR"] = str(path)
+    return path

@@ -16,11 +16,13 @@
 #include "lib/engine/naming.js"
 #include "lib/engine/jobflow.js"
 #include "lib/engine/display.js"
+#include "lib/engine/launch.js"
 #include "lib/pi/http.js"
 #include "lib/pi/io.js"
 #include "lib/pi/settings.js"
 #include "lib/pi/job.js"
 #include "lib/pi/preview.js"
+#include "lib/pi/launcher.js"
 #include "lib/pi/dialog.js"
 
 BGX.TITLE = "BackgroundOptimizer";

@@ -76,7 +76,9 @@ async function startWorker(options = {}) {
       args.push("--token", options.token);
    }
    let output = "";
-   const child = spawn(workerCommand(), args, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: "3" } });
+   /* its state file goes beside its data dir, never into the user's ~/.local/state */
+   const env = { ...process.env, TF_CPP_MIN_LOG_LEVEL: "3", BGOPT_STATE_DIR: `${dataDir}-state` };
+   const child = spawn(workerCommand(), args, { stdio: ["ignore", "pipe", "pipe"], env });
    child.stdout.on("data", (d) => { output += d; });
    child.stderr.on("data", (d) => { output += d; });
    const url = `http://127.0.0.1:${port}`;
@@ -84,6 +86,7 @@ async function startWorker(options = {}) {
    for (;;) {
       if (child.exitCode !== null) {
          fs.rmSync(dataDir, { recursive: true, force: true });
+         fs.rmSync(`${dataDir}-state`, { recursive: true, force: true });
          throw new Error(`worker exited (${child.exitCode}):\n${output}`);
       }
       try {
@@ -103,6 +106,7 @@ async function startWorker(options = {}) {
    const stop = () => new Promise((resolve) => {
       const done = () => {
          fs.rmSync(dataDir, { recursive: true, force: true });
+         fs.rmSync(`${dataDir}-state`, { recursive: true, force: true });
          resolve();
       };
       if (child.exitCode !== null) {
@@ -116,4 +120,4 @@ async function startWorker(options = {}) {
    return { url, port, dataDir, stop, log: () => output };
 }
 
-module.exports = { REPO, FIXTURES, ENTRY, ENGINE_FILES, REAL_XISF, loadEngine, plain, readJson, sleepSync, startWorker, freePort };
+module.exports = { REPO, FIXTURES, ENTRY, ENGINE_FILES, REAL_XISF, loadEngine, plain, readJson, sleepSync, startWorker, freePort, workerCommand };

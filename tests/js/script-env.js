@@ -30,10 +30,11 @@ const GRADIENT = `(function (id, w, h, channels) {
 
 /*
  * Run the script; setup(run) may create windows first (run evaluates code in the script's
- * context). Returns {world, context, run, dialog} after execute() returned.
+ * context); options go to createPjsr (homeDir: one home for several runs). Returns {world,
+ * context, run, dialog} after execute() returned.
  */
-function runScript(drive, setup) {
-   const pjsr = createPjsr();
+function runScript(drive, setup, options) {
+   const pjsr = createPjsr(options);
    const run = (code) => vm.runInContext(code, pjsr.context);
    run(`var makeGradientWindow = ${GRADIENT};`);
    if (setup) {

@@ -6,6 +6,7 @@
  */
 const fs = require("node:fs");
 const path = require("node:path");
+const { spawn, spawnSync } = require("node:child_process");
 const { stateOf } = require("./strict");
 const files = require("./files");
 const { networkTransfer } = require("./network");
@@ -83,6 +84,7 @@ function behaviours(world, C) {
       },
       statics: {
          exists(p) { return fs.existsSync(p) && fs.statSync(p).isFile(); },
+         directoryExists(p) { return fs.existsSync(p) && fs.statSync(p).isDirectory(); },
          remove(p) {
             if (!fs.existsSync(p)) {
                throw new Error(`File.remove: no such file: ${p}`);
@@ -95,7 +97,8 @@ function behaviours(world, C) {
          writeTextFile(p, text) { fs.writeFileSync(p, text, "utf8"); },
          extractName(p) { return path.basename(p, path.extname(p)); },
          extractNameAndExtension(p) { return path.basename(p); },
-         get systemTempDirectory() { return world.tempDir; }
+         get systemTempDirectory() { return world.tempDir; },
+         get homeDirectory() { return world.homeDir; }
       }
    };
    const FileFind = {
@@ -327,7 +330,8 @@ function behaviours(world, C) {
          processEvents() { world.processEvents += 1; },
          get versionMajor() { return 1; },
          get versionMinor() { return 9; },
-         get versionRelease() { return 4; }
+         get versionRelease() { return 4; },
+         get platform() { return process.platform === "win32" ? "MSWindows" : process.platform === "darwin" ? "MacOSX" : "Linux"; }
       }
    };
 
@@ -439,7 +443,7 @@ function behaviours(world, C) {
       proto: {
          execute() {
             world.messages.push({ text: S(this).text, caption: S(this).caption, icon: S(this).icon });
-            return world.families.StdButton.Ok;
+            return world.answers.length > 0 ? world.answers.shift() : world.families.StdButton.Ok;
          }
       }
    };
@@ -461,12 +465,43 @@ function behaviours(world, C) {
       }
    };
 
+   /*
+    * Processes are real: startDetached spawns the program detached (it outlives the caller, as
+    * in PixInsight) with HOME set to the world's home, so what it writes there is what the
+    * script reads through File.homeDirectory; execute runs one and returns its exit code.
+    */
+   const childEnv = () => {
+      const env = { ...process.env, HOME: world.homeDir, USERPROFILE: world.homeDir, TF_CPP_MIN_LOG_LEVEL: "3" };
+      delete env.BGOPT_STATE_DIR;
+      return env;
+   };
+   const ExternalProcess = {
+      statics: {
+         startDetached(program, args) {
+            let child;
+            try {
+               child = spawn(program, args || [], { detached: true, stdio: "ignore", env: childEnv() });
+            } catch {
+               return 0;
+            }
+            child.on("error", () => {});
+            child.unref();
+            world.processes.push({ pid: child.pid || 0, program, args: (args || []).slice() });
+            return child.pid || 0;
+         },
+         execute(program, args) {
+            const r = spawnSync(program, args || [], { stdio: "ignore", env: childEnv() });
+            return r.status === null ? -1 : r.status;
+         }
+      }
+   };
+
    const NetworkTransfer = networkTransfer(world, fromBuffer);
 
    return {
       Rect, Point, ByteArray, File, FileFind, Image, Bitmap, View, ImageWindow, FITSKeyword, FileFormat,
       FileFormatInstance, Settings, CoreApplication, Control, Dialog, ComboBox, ViewList, NumericEdit,
-      NumericControl, Sizer, Timer, MessageBox, Graphics, NetworkTransfer
+      NumericControl, Sizer, Timer, MessageBox, Graphics, NetworkTransfer, ExternalProcess
    };
 }
 

@@ -95,8 +95,9 @@ const createdDirs = [];
 process.on("exit", () => createdDirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
 
 /*
- * A fresh PJSR world: {context, world, load(relPaths), C}. Options: tempDir (default: a new
- * directory under the OS temp dir, removed at exit).
+ * A fresh PJSR world: {context, world, load(relPaths), C}. Options: tempDir and homeDir
+ * (File.systemTempDirectory, File.homeDirectory; default: new directories under the OS temp
+ * dir, removed at exit). world.answers: the buttons the next MessageBoxes return (else Ok).
  */
 function createPjsr(options = {}) {
    let tempDir = options.tempDir;
@@ -104,12 +105,16 @@ function createPjsr(options = {}) {
       tempDir = fs.mkdtempSync(path.join(os.tmpdir(), "bgx-pjsr-"));
       createdDirs.push(tempDir);
    }
+   const homeDir = options.homeDir || fs.mkdtempSync(path.join(os.tmpdir(), "bgx-home-"));
+   if (!options.homeDir) {
+      createdDirs.push(homeDir);
+   }
    const families = {};
    for (const [name, members] of Object.entries(API.families)) {
       families[name] = constantFamily(name, members);
    }
    const world = {
-      tempDir, families, console: [], settings: new Map(), lastReadOK: false, messages: [], windows: [],
+      tempDir, homeDir, families, console: [], settings: new Map(), answers: [], processes: [], lastReadOK: false, messages: [], windows: [],
       timers: [], controls: [], bitmaps: [], http: [], xisfWrites: [], paintOps: [], executing: [],
       graphicsOpen: 0, processEvents: 0, abortRequested: false, onExecute: null, minimumVersion: null,
       freeId(base) {

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractContextManager, asynccontextmanager, nullcontext
 from typing import Any
 
 from fastapi import FastAPI
@@ -21,8 +21,14 @@ from .store import JobStore
 __all__ = ["create_app"]
 
 
-def create_app(settings: Settings) -> FastAPI:
-    """The worker app: store and runner start with it and stop with it."""
+def create_app(
+    settings: Settings, serving: Callable[[], AbstractContextManager[object]] | None = None
+) -> FastAPI:
+    """The worker app: store and runner start with it and stop with it.
+
+    ``serving`` is entered once the app is up and left when it stops, inside the server's
+    graceful shutdown (uvicorn re-raises SIGTERM after it, so nothing after ``run`` would run).
+    """
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -31,7 +37,8 @@ def create_app(settings: Settings) -> FastAPI:
         app.state.store, app.state.runner = store, runner
         runner.start()
         try:
-            yield
+            with serving() if serving else nullcontext():
+                yield
         finally:
             runner.stop()
 

@@ -44,6 +44,8 @@ BGX.params = (function () {
    var OPTIONS = [
       { name: "workerUrl", type: "str", def: "http://127.0.0.1:8765" },
       { name: "token", type: "str", def: "" },
+      { name: "workerProgram", type: "str", def: "" },
+      { name: "stopWorkerOnClose", type: "bool", def: false },
       { name: "useMask", type: "bool", def: false },
       { name: "replaceTarget", type: "bool", def: false },
       { name: "zoomToFit", type: "bool", def: true }

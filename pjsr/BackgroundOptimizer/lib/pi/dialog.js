@@ -131,6 +131,7 @@ BGX.Dialog = class extends Dialog {
       this.testButton = this.button("Test connection", "Ask the worker for its version and device", () => this.testConnection());
       this.workerLabel = new Label(this);
       this.workerLabel.text = "Not checked";
+      this.launcher = new BGX.Launcher(this, (text) => { this.workerLabel.text = text; });
    }
 
    buildRun() {
@@ -198,6 +199,7 @@ BGX.Dialog = class extends Dialog {
       this.sizer.add(views);
       this.sizer.add(middle, 100);
       this.sizer.add(worker);
+      this.sizer.add(this.launcher.sizer);
       this.sizer.add(this.workerLabel);
       this.sizer.add(this.progressBar);
       this.sizer.add(this.stageLabel);
@@ -217,6 +219,7 @@ BGX.Dialog = class extends Dialog {
       }
       this.urlEdit.text = this.values.workerUrl;
       this.tokenEdit.text = this.values.token;
+      this.launcher.sync(this.values);
       this.useMaskCheck.checked = this.values.useMask;
       this.maskList.enabled = this.values.useMask;
       this.replaceCheck.checked = this.values.replaceTarget;
@@ -267,6 +270,9 @@ BGX.Dialog = class extends Dialog {
    testConnection() {
       this.values.workerUrl = this.urlEdit.text.trim();
       this.values.token = this.tokenEdit.text.trim();
+      if (!this.launcher.ready(this.values, () => this.testConnection())) {
+         return;
+      }
       try {
          const h = new BGX.Http(this.values.workerUrl, this.values.token, 10).checkConnection();
          this.workerLabel.text = "bgoptimizer " + h.version + " on " + h.device + (h.tensorflow ? " (TensorFlow " + h.tensorflow + ")" : "") + (h.busy ? ", busy" : "");
@@ -304,6 +310,7 @@ BGX.Dialog = class extends Dialog {
       [this.targetList, this.useMaskCheck, this.urlEdit, this.tokenEdit, this.testButton, this.replaceCheck,
          this.runButton, this.resetButton].forEach((c) => { c.enabled = !running; });
       this.maskList.enabled = !running && this.values.useMask;
+      this.launcher.enabled = !running;
       this.cancelButton.enabled = running;
    }
 
@@ -313,6 +320,9 @@ BGX.Dialog = class extends Dialog {
       const problem = this.runProblem();
       if (problem !== null) {
          this.showError({ message: problem, advice: "Correct it and press Run again." });
+         return;
+      }
+      if (!this.launcher.ready(this.values, () => this.run())) {
          return;
       }
       BGX.settings.save(this.values);
@@ -384,6 +394,7 @@ BGX.Dialog = class extends Dialog {
       if (this.job !== null && this.job.live) {
          this.job.cancel();
       }
+      this.launcher.shutdown(this.values);
       BGX.settings.save(this.values);
    }
 };
