@@ -13,10 +13,11 @@ BGX.naming = (function () {
       mask: ".xisf",
       background: ".xisf",
       corrected: ".xisf",
+      objects: ".xisf",
       report: ".json",
       preview: ".png"
    };
-   var STALE = /^bgx_[a-z0-9]+_(image|mask|background|corrected|report|preview)\.(xisf|json|png)$/;
+   var STALE = /^bgx_[a-z0-9]+_(image|mask|background|corrected|objects|report|preview)\.(xisf|json|png)$/;
 
    /* Letters, digits and underscores, not starting with a digit, never empty. */
    function viewId(text) {
