@@ -180,6 +180,11 @@ function behaviours(world, C) {
          minimum(rect, c0) { return statSorted(this, rect, c0)[0]; },
          median(rect, c0) { return orderOf(statSorted(this, rect, c0), 0.5); },
          orderStatistic(k, rect, c0) { return orderOf(statSorted(this, rect, c0), k); },
+         MAD(center, rect, c0) {
+            const sorted = statSorted(this, rect, c0);
+            const at = center === undefined ? orderOf(sorted, 0.5) : center;
+            return orderOf(Float64Array.from(sorted, (v) => Math.abs(v - at)).sort(), 0.5);
+         },
          resample(f) {
             const st = S(this);
             const w = Math.max(1, Math.round(st.width * f));

@@ -47,6 +47,15 @@ BGX.naming = (function () {
       };
    }
 
+   /*
+    * Whether a view property of the target is copied to the results: not the ones PixInsight
+    * computes from the pixels (Image:*, e.g. statistics) nor the astrometric solution's (PCL:*,
+    * copied whole by copyAstrometricSolution).
+    */
+   function copiedProperty(id) {
+      return typeof id === "string" && !/^(Image|PCL):/.test(id);
+   }
+
    /* A short run tag from a time (ms) and a random number in [0, 1). */
    function tag(timeMs, random) {
       return (Math.floor(timeMs) % 2176782336).toString(36) + Math.floor(random * 1296).toString(36);
@@ -76,6 +85,7 @@ BGX.naming = (function () {
       resultIds: resultIds,
       tag: tag,
       tempPaths: tempPaths,
+      copiedProperty: copiedProperty,
       isStale: isStale
    };
 })();

@@ -44,7 +44,8 @@ BGX.params = (function () {
    var OPTIONS = [
       { name: "workerUrl", type: "str", def: "http://127.0.0.1:8765" },
       { name: "token", type: "str", def: "" },
-      { name: "useMask", type: "bool", def: false },
+      { name: "openBackground", type: "bool", def: true },
+      { name: "closeWhenDone", type: "bool", def: false },
       { name: "replaceTarget", type: "bool", def: false },
       { name: "zoomToFit", type: "bool", def: true }
    ];

@@ -135,6 +135,133 @@ BGX.protocol = (function () {
       return lines;
    }
 
+   /* Custom HTTP headers (set them after setURL, which resets them). */
+   function headers(token, contentType) {
+      var list = [];
+      if (contentType) {
+         list.push("Content-Type: " + contentType);
+      }
+      if (token) {
+         list.push("Authorization: Bearer " + token);
+      }
+      return list;
+   }
+
+   function parseJson(text) {
+      try {
+         return JSON.parse(text);
+      } catch (e) {
+         throw new Error("The worker sent an answer that is not JSON: " + String(text).slice(0, 120));
+      }
+   }
+
+   function num(v) {
+      return typeof v === "number" && isFinite(v) ? v : null;
+   }
+
+   /* A job status object (docs/API.md) checked and reduced to what the script uses. */
+   function parseStatus(obj) {
+      if (obj === null || typeof obj !== "object" || typeof obj.id !== "string" || STATES.indexOf(obj.state) < 0) {
+         throw new Error("The worker sent a job status this script does not understand.");
+      }
+      return {
+         id: obj.id,
+         state: obj.state,
+         stage: typeof obj.stage === "string" ? obj.stage : null,
+         progress: num(obj.progress) === null ? 0 : Math.min(1, Math.max(0, obj.progress)),
+         epoch: num(obj.epoch),
+         epochs: num(obj.epochs),
+         loss: num(obj.loss),
+         eta: num(obj.eta),
+         message: typeof obj.message === "string" ? obj.message : "",
+         error: obj.error && typeof obj.error === "object" ? { code: String(obj.error.code), message: String(obj.error.message) } : null,
+         cancelRequested: obj.cancel_requested === true,
+         queuePosition: num(obj.queue_position),
+         previewVersion: num(obj.preview_version) === null ? 0 : obj.preview_version,
+         results: Array.isArray(obj.results) ? obj.results.slice() : []
+      };
+   }
+
+   function isTerminal(state) {
+      return TERMINAL.indexOf(state) >= 0;
+   }
+
+   /* GET /v1/health -> {version, tensorflow, device, gpu, authRequired, busy, queueLength}. */
+   function parseHealth(obj) {
+      if (obj === null || typeof obj !== "object" || obj.status !== "ok" || typeof obj.version !== "string") {
+         throw new Error("This server does not look like a bgoptimizer worker (no /v1/health).");
+      }
+      var devices = Array.isArray(obj.devices) ? obj.devices : [];
+      var gpus = devices.filter(function (d) { return d && d.type === "GPU"; });
+      var cpuName = devices.length > 0 && devices[0].name && devices[0].name !== "CPU" ? " (" + devices[0].name + ")" : "";
+      var device = gpus.length > 0 ? gpus.map(function (d) { return d.name; }).join(", ") : "CPU" + cpuName;
+      if (typeof obj.engine === "string" && obj.engine !== "ready") {
+         device += ", engine " + obj.engine;
+      }
+      return {
+         version: obj.version,
+         tensorflow: typeof obj.tensorflow === "string" ? obj.tensorflow : "",
+         device: device,
+         gpu: obj.gpu === true,
+         authRequired: obj.auth_required === true,
+         busy: obj.busy === true,
+         queueLength: num(obj.queue_length) === null ? 0 : obj.queue_length
+      };
+   }
+
+   /* {code, message} of an error body, or null when the body is not one. */
+   function parseError(text) {
+      try {
+         var obj = JSON.parse(text);
+         if (obj && obj.error && typeof obj.error.code === "string") {
+            return { code: obj.error.code, message: String(obj.error.message || "") };
+         }
+      } catch (e) {
+         return null;
+      }
+      return null;
+   }
+
+   var ADVICE = {
+      unauthorized: "Check the token: it must be the worker's --token / BGOPT_TOKEN value.",
+      not_found: "The worker does not know this job or path; it may have been restarted or be another program. Check the URL and run again.",
+      bad_parameter: "Correct the parameter named above (or press Reset) and run again.",
+      bad_image: "The worker could not read the image; save it as 32-bit float and try again.",
+      bad_xisf: "The worker could not read the image; save it as 32-bit float and try again.",
+      bad_mask: "Choose a mask with the same width and height as the image.",
+      too_large: "The image is over the worker's upload limit; crop or bin it, or raise the worker's limit.",
+      queue_full: "The worker is busy with other jobs; wait a little and run again.",
+      job_state: "The job is in a state that forbids this; run again.",
+      not_ready: "The result is not ready yet; wait for the job to finish.",
+      internal: "The worker failed; see its log, and report the problem with the message above.",
+      cancelled: "The job was cancelled."
+   };
+
+   /*
+    * Outcome of one HTTP exchange: null when it succeeded (2xx), else {code, message, advice}
+    * for the MessageBox. transportError is NetworkTransfer.errorInformation (empty if none).
+    */
+   function failure(httpCode, bodyText, transportError, url) {
+      var code = Number(httpCode) || 0;
+      if (code >= 200 && code < 300) {
+         return null;
+      }
+      if (code === 0) {
+         return {
+            code: "unreachable",
+            message: "Cannot reach the worker at " + url + (transportError ? " (" + transportError + ")" : "") + ".",
+            advice: "Start it with 'bgoptimizer serve' (or the docker container) and check the worker URL, then press Test connection."
+         };
+      }
+      var err = parseError(bodyText || "");
+      var errCode = err ? err.code : (code === 401 ? "unauthorized" : code >= 500 ? "internal" : "http_" + code);
+      return {
+         code: errCode,
+         message: "The worker answered HTTP " + code + (err && err.message ? ": " + err.message : "") + ".",
+         advice: ADVICE[errCode] || "Check that " + url + " is a bgoptimizer worker of the same version as this script."
+      };
+   }
+
    return {
       DEFAULT_URL: DEFAULT_URL,
       STATES: STATES,
