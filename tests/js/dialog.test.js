@@ -94,7 +94,7 @@ test("settings persist between runs of the script; Reset restores the defaults",
       d.controlsByName.samples.control.onValueUpdated(48);
       d.urlEdit.text = "http://127.0.0.1:9999";
       d.urlEdit.onEditCompleted();
-      d.useMaskCheck.onCheck(true);
+      d.backgroundCheck.onCheck(false);
       d.closeButton.onClick();
    }, withTarget);
    assert.equal(first.world.settings.get("BackgroundOptimizer/samples").value, 48);
@@ -103,12 +103,12 @@ test("settings persist between runs of the script; Reset restores the defaults",
       assert.equal(d.values.samples, 48);
       assert.equal(d.values.workerUrl, "http://127.0.0.1:9999");
       assert.equal(d.urlEdit.text, "http://127.0.0.1:9999");
-      assert.equal(d.useMaskCheck.checked, true);
+      assert.equal(d.backgroundCheck.checked, false);
       d.resetButton.onClick();
       assert.equal(d.values.samples, 32);
       assert.equal(d.controlsByName.samples.control.value, 32);
       assert.equal(d.urlEdit.text, "http://127.0.0.1:8765");
-      assert.equal(d.useMaskCheck.checked, false);
+      assert.equal(d.backgroundCheck.checked, true);
    }, (run, w) => {
       settings.forEach((v, k) => w.settings.set(k, v));
       withTarget(run);
@@ -142,12 +142,13 @@ test("Run with the worker down: a MessageBox says how to start it; nothing left 
 
 test("Run refuses a mask of another size, and an invalid parameter, before touching anything", () => {
    const env = runScript((d, w, run) => {
-      d.useMaskCheck.onCheck(true);
       const mask = run("ImageWindow.windowById('Small').mainView");
       d.maskList.currentView = mask;
       d.maskList.onViewSelected(mask);
       d.runButton.onClick();
-      d.useMaskCheck.onCheck(false);
+      d.maskList.currentView = run("new View");
+      d.maskList.onViewSelected(d.maskList.currentView);
+      assert.equal(d.mask, null, "the list's No View Selected item: no mask");
       d.values.samples = 1;
       d.runButton.onClick();
       d.closeButton.onClick();
