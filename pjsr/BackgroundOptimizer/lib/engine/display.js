@@ -61,37 +61,45 @@ BGX.display = (function () {
    }
 
    /*
-    * Display planes (always 3, RGB) of the preview: each channel stretched with (p, s, m),
-    * tinted where the pixel gets weight 0 in the fit: missing, outside [tmin, tmax] on the
-    * unclipped stretch (any channel), or user mask below 0.5; also, tinted the same way, where
-    * the worker's objects.xisf (after a fit whose report has `objects`) is above 0.5. mask and
-    * objects may be null.
+    * 1 where a pixel gets weight 0 in the fit, as the worker decides it (masking.weight_mask):
+    * missing, outside [tmin, tmax] on the unclipped stretch (any channel), or user mask below
+    * 0.5; also where the worker's objects.xisf (after a fit whose report has `objects`) is
+    * above 0.5, so protected objects show the same way. mask and objects may be null.
     */
+   function excluded(planes, count, eff, thresholds, mask, objects) {
+      var out = BGX.stretch.missingMask(planes, count);
+      for (var c = 0; c < planes.length; ++c) {
+         var plane = planes[c];
+         for (var i = 0; i < count; ++i) {
+            var y = BGX.stretch.forward(plane[i], eff.pedestal[c], eff.scale[c], eff.midtones[c], false);
+            if (y < thresholds.min || y > thresholds.max) {
+               out[i] = 1;
+            }
+         }
+      }
+      for (var k = 0; k < count; ++k) {
+         if ((mask && mask[k] < 0.5) || (objects && objects[k] > 0.5)) {
+            out[k] = 1;
+         }
+      }
+      return out;
+   }
+
+   /* Display planes (always 3, RGB) of the preview: each channel stretched with (p, s, m) and
+      clipped, tinted red where excluded() says weight 0. */
    function composePreview(planes, count, eff, thresholds, mask, objects) {
-      var missing = BGX.stretch.missingMask(planes, count);
       var out = [new Float32Array(count), new Float32Array(count), new Float32Array(count)];
-      var excluded = new Uint8Array(count);
       var nc = planes.length;
       for (var c = 0; c < nc; ++c) {
-         var p = eff.pedestal[c];
-         var s = eff.scale[c];
-         var m = eff.midtones[c];
-         var plane = planes[c];
-         var dst = out[c < 3 ? c : 2];
-         for (var i = 0; i < count; ++i) {
-            var y = BGX.stretch.forward(plane[i], p, s, m, false);
-            if (y < thresholds.min || y > thresholds.max) {
-               excluded[i] = 1;
-            }
-            dst[i] = Math.min(1, Math.max(0, y));
-         }
+         BGX.stretch.stretchPlane(planes[c], out[c < 3 ? c : 2], eff.pedestal[c], eff.scale[c], eff.midtones[c]);
       }
       if (nc === 1) {
          out[1].set(out[0]);
          out[2].set(out[0]);
       }
+      var zero = excluded(planes, count, eff, thresholds, mask, objects);
       for (var k = 0; k < count; ++k) {
-         if (missing[k] || excluded[k] || (mask && mask[k] < 0.5) || (objects && objects[k] > 0.5)) {
+         if (zero[k]) {
             for (var ch = 0; ch < 3; ++ch) {
                out[ch][k] = out[ch][k] * (1 - TINT_OPACITY) + TINT[ch] * TINT_OPACITY;
             }
@@ -135,6 +143,7 @@ BGX.display = (function () {
       progressText: progressText,
       transferText: transferText,
       placement: placement,
+      excluded: excluded,
       composePreview: composePreview,
       autoStf: autoStf,
       sampleMarkers: sampleMarkers

@@ -54,7 +54,7 @@ BGX.Http = class {
       let chunk = null;
       t.onTransferProgress = (dlTotal, dlCurrent, ulTotal, ulCurrent) => {
          expected = dlTotal;
-         if (this.onProgress) {
+         if (this.onProgress && (verb === "PUT" || out !== null)) {
             this.onProgress(name, verb === "PUT" ? ulCurrent : dlCurrent, verb === "PUT" ? ulTotal : dlTotal);
          }
          CoreApplication.processEvents();
