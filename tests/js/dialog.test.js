@@ -162,3 +162,29 @@ test("Run refuses a mask of another size, and an invalid parameter, before touch
    assert.equal(env.world.http.length, 0, "no request sent");
    assert.equal(env.world.xisfWrites.length, 0, "no file written");
 });
+
+test("objects.xisf tints the preview like the excluded areas; the scaled bitmap is made once per size and freed", () => {
+   const { writeXisf } = require("./shim/files");
+   runScript((d, w, run) => {
+      const objects = path.join(w.tempDir, "objects_in.xisf");
+      const plane = Float32Array.from({ length: 240 * 160 }, (v, i) => (i % 240 < 60 ? 1 : 0));
+      writeXisf(objects, 240, 160, [plane], []);
+      const p = d.preview;
+      const excluded = (objectsPlane) => run("BGX.display.excluded")(p.planes, p.width * p.height, p.stretch, { min: 0, max: 10 }, null, objectsPlane);
+      const before = excluded(null);
+      d.preview.setObjects(objects);
+      const after = excluded(p.objectsPlane);
+      assert.ok(before.some((v, i) => i % 240 < 60 && v === 0), "the objects area was partly fitted before");
+      assert.ok(after.every((v, i) => v === (i % 240 < 60 ? 1 : before[i])), "objects tinted, the rest as before");
+      assert.ok(w.freed.includes("Image"), "the objects image was freed");
+      w.scaled = 0;
+      d.previewControl.onPaint(0, 0, 480, 360);
+      d.previewControl.onPaint(0, 0, 480, 360);
+      assert.equal(w.scaled, 1, "one scaledTo for two paints of the same size");
+      d.preview.restretch(d.values);
+      d.previewControl.onPaint(0, 0, 480, 360);
+      assert.equal(w.scaled, 2);
+      assert.ok(w.freed.filter((f) => f === "Bitmap").length >= 2, "the replaced bitmap and its scaled copy were cleared");
+      d.closeButton.onClick();
+   }, withTarget);
+});
