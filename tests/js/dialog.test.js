@@ -94,7 +94,7 @@ test("settings persist between runs of the script; Reset restores the defaults",
       d.controlsByName.samples.control.onValueUpdated(48);
       d.urlEdit.text = "http://127.0.0.1:9999";
       d.urlEdit.onEditCompleted();
-      d.useMaskCheck.onCheck(true);
+      d.backgroundCheck.onCheck(false);
       d.closeButton.onClick();
    }, withTarget);
    assert.equal(first.world.settings.get("BackgroundOptimizer/samples").value, 48);
@@ -103,12 +103,12 @@ test("settings persist between runs of the script; Reset restores the defaults",
       assert.equal(d.values.samples, 48);
       assert.equal(d.values.workerUrl, "http://127.0.0.1:9999");
       assert.equal(d.urlEdit.text, "http://127.0.0.1:9999");
-      assert.equal(d.useMaskCheck.checked, true);
+      assert.equal(d.backgroundCheck.checked, false);
       d.resetButton.onClick();
       assert.equal(d.values.samples, 32);
       assert.equal(d.controlsByName.samples.control.value, 32);
       assert.equal(d.urlEdit.text, "http://127.0.0.1:8765");
-      assert.equal(d.useMaskCheck.checked, false);
+      assert.equal(d.backgroundCheck.checked, true);
    }, (run, w) => {
       settings.forEach((v, k) => w.settings.set(k, v));
       withTarget(run);
@@ -142,12 +142,13 @@ test("Run with the worker down: a MessageBox says how to start it; nothing left 
 
 test("Run refuses a mask of another size, and an invalid parameter, before touching anything", () => {
    const env = runScript((d, w, run) => {
-      d.useMaskCheck.onCheck(true);
       const mask = run("ImageWindow.windowById('Small').mainView");
       d.maskList.currentView = mask;
       d.maskList.onViewSelected(mask);
       d.runButton.onClick();
-      d.useMaskCheck.onCheck(false);
+      d.maskList.currentView = run("new View");
+      d.maskList.onViewSelected(d.maskList.currentView);
+      assert.equal(d.mask, null, "the list's No View Selected item: no mask");
       d.values.samples = 1;
       d.runButton.onClick();
       d.closeButton.onClick();
@@ -160,4 +161,30 @@ test("Run refuses a mask of another size, and an invalid parameter, before touch
    assert.match(env.world.messages[1].text, /samples must be >= 3/);
    assert.equal(env.world.http.length, 0, "no request sent");
    assert.equal(env.world.xisfWrites.length, 0, "no file written");
+});
+
+test("objects.xisf tints the preview like the excluded areas; the scaled bitmap is made once per size and freed", () => {
+   const { writeXisf } = require("./shim/files");
+   runScript((d, w, run) => {
+      const objects = path.join(w.tempDir, "objects_in.xisf");
+      const plane = Float32Array.from({ length: 240 * 160 }, (v, i) => (i % 240 < 60 ? 1 : 0));
+      writeXisf(objects, 240, 160, [plane], []);
+      const p = d.preview;
+      const excluded = (objectsPlane) => run("BGX.display.excluded")(p.planes, p.width * p.height, p.stretch, { min: 0, max: 10 }, null, objectsPlane);
+      const before = excluded(null);
+      d.preview.setObjects(objects);
+      const after = excluded(p.objectsPlane);
+      assert.ok(before.some((v, i) => i % 240 < 60 && v === 0), "the objects area was partly fitted before");
+      assert.ok(after.every((v, i) => v === (i % 240 < 60 ? 1 : before[i])), "objects tinted, the rest as before");
+      assert.ok(w.freed.includes("Image"), "the objects image was freed");
+      w.scaled = 0;
+      d.previewControl.onPaint(0, 0, 480, 360);
+      d.previewControl.onPaint(0, 0, 480, 360);
+      assert.equal(w.scaled, 1, "one scaledTo for two paints of the same size");
+      d.preview.restretch(d.values);
+      d.previewControl.onPaint(0, 0, 480, 360);
+      assert.equal(w.scaled, 2);
+      assert.ok(w.freed.filter((f) => f === "Bitmap").length >= 2, "the replaced bitmap and its scaled copy were cleared");
+      d.closeButton.onClick();
+   }, withTarget);
 });

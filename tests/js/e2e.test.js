@@ -7,6 +7,7 @@
  */
 const test = require("node:test");
 const assert = require("node:assert/strict");
+const fs = require("node:fs");
 const path = require("node:path");
 const { runScript, pumpUntil, leftovers } = require("./script-env");
 const { startWorker, REAL_XISF } = require("./helpers");
@@ -16,6 +17,45 @@ const TOKEN = "s3cret-token";
 const MONO = path.join(REAL_XISF, "xisfsharp_400x300-f32.xisf");
 const RGB = path.join(REAL_XISF, "xisfits_xisf-image-rgb-256x256-16bits.xisf");
 const FAST = { samples: 8, epochs: 30, downscale: 8, preview_every: 5 };
+const M51 = path.resolve(REAL_XISF, "../../fits/nebulosa_M51.F32.Mono.fits");
+
+/* The pixels of a BITPIX -32 mono FITS file: {width, height, plane}. */
+function readFitsF32(file) {
+   const buf = fs.readFileSync(file);
+   const cards = {};
+   let end = 0;
+   for (let i = 0; ; i += 80) {
+      const card = buf.toString("latin1", i, i + 80);
+      const m = /^(\S+)\s*=\s*(\S+)/.exec(card);
+      if (m) {
+         cards[m[1]] = m[2];
+      }
+      if (card.startsWith("END ")) {
+         end = Math.ceil((i + 80) / 2880) * 2880;
+         break;
+      }
+   }
+   assert.equal(cards.BITPIX, "-32");
+   const width = Number(cards.NAXIS1);
+   const height = Number(cards.NAXIS2);
+   const plane = new Float32Array(width * height);
+   for (let k = 0; k < plane.length; ++k) {
+      plane[k] = buf.readFloatBE(end + 4 * k);
+   }
+   return { width, height, plane };
+}
+
+/* Code for runScript's setup: the real M51 frame as an open window, `target`. */
+function openM51(run, world) {
+   const m51 = readFitsF32(M51);
+   run("var m51 = {}");
+   Object.assign(run("m51"), m51);
+   run(`var target = new ImageWindow(m51.width, m51.height, 1, 32, true, false, "M51");
+      target.mainView.image.setSamples(m51.plane, new Rect(m51.width, m51.height), 0);`);
+   if (world) {
+      world.stringLimit = 1 << 16;
+   }
+}
 
 let worker;
 test.before(async () => {
@@ -31,20 +71,22 @@ test.after(async () => {
  * Open file in PixInsight (the shim) and run BGX.Job on it to its end.
  * Returns {env, events, job} (env: runScript's world etc.).
  */
-function runJob(file, values) {
+function runJob(file, values, open) {
    const events = [];
    let job = null;
    const env = runScript((d) => {
       d.closeButton.onClick();
-   }, (run) => {
+   }, open || ((run) => {
       run(`var target = ImageWindow.open(${JSON.stringify(file)})[0];
          target.keywords = [new FITSKeyword("OBJECT", "'M51'", "target name")];`);
-   });
+   }));
    env.run(`var v = BGX.params.defaults();`);
    Object.assign(env.run("v"), values);
    const ui = {
       progress: (s) => events.push(["progress", s.state, s.stage, s.epoch]),
+      transfer: (name, done, total) => events.push(["transfer", name, done, total]),
       preview: (p) => events.push(["preview", p]),
+      objects: (p) => events.push(["objects", p]),
       finish: (state, failure) => events.push(["finish", state, failure])
    };
    env.context.ui = ui;
@@ -154,6 +196,110 @@ test("Cancel in the dialog in the middle of a fit: the worker stops, the run end
    assert.equal(env.world.windows.length, 1);
    assert.ok(env.world.http.some((h) => h.url.endsWith(`/v1/jobs/${jobId}/cancel`)));
    assert.equal(await jobStatusCode(jobId), 404);
+});
+
+/* Drive the dialog on file: Run, then pump until the job ends; events(d, world) runs inside
+   every processEvents (the user clicking while a transfer blocks). Returns {env, dialog}. */
+function runDialog(file, values, events, open) {
+   let dialog = null;
+   const env = runScript((d, world) => {
+      dialog = d;
+      d.urlEdit.text = worker.url;
+      d.tokenEdit.text = TOKEN;
+      Object.assign(d.values, values);
+      world.onEvents = events ? () => events(d, world) : null;
+      d.runButton.onClick();
+      pumpUntil(world, () => !d.job.live, 150);
+      world.onEvents = null;
+      d.closeButton.onClick();
+   }, open || ((run, world) => {
+      run(`ImageWindow.open(${JSON.stringify(file)})`);
+      world.stringLimit = 1 << 16;
+   }));
+   return { env, dialog };
+}
+
+test("results far over the string limit: streamed to disk, never decoded; the upload's answer may be empty", () => {
+   const { env, dialog } = runDialog(RGB, { ...FAST, closeWhenDone: true }, null);
+   assert.equal(dialog.job.state, "done", env.world.messages.map((m) => m.text).join("\n"));
+   assert.ok(env.world.decodedBytes < 1 << 16, `only JSON was decoded (${env.world.decodedBytes} bytes)`);
+   const [background, corrected] = env.world.windows.slice(1);
+   assert.equal(stateOf(corrected).zoomedToFit, true);
+   assert.notDeepEqual(stateOf(corrected.mainView).stf[0], [0, 1, 0.5, 0, 1], "an auto-STF, not the identity");
+   assert.deepEqual(env.world.fronted.slice(-2), [background.mainView.id, corrected.mainView.id], "brought to the front after the dialog closed");
+   assert.ok(env.world.console.some((l) => /BackgroundOptimizer: device CPU, epochs \d+/.test(l.text)), "console summary");
+   assert.deepEqual(leftovers(env.tempDir), []);
+});
+
+test("an upload whose answer has no body is accepted; no background model when not wanted", () => {
+   const env = runScript((d, world) => {
+      world.uploadAnswerBody = false;
+      d.urlEdit.text = worker.url;
+      d.tokenEdit.text = TOKEN;
+      Object.assign(d.values, FAST, { openBackground: false });
+      d.runButton.onClick();
+      pumpUntil(world, () => !d.job.live, 150);
+      assert.equal(d.job.state, "done", world.messages.map((m) => m.text).join("\n"));
+      assert.equal(d.job.results.background, null);
+      d.closeButton.onClick();
+   }, (run) => run(`ImageWindow.open(${JSON.stringify(MONO)})`));
+   assert.deepEqual(env.world.windows.map((w) => w.mainView.id), ["xisfsharp_400x300_f32", "xisfsharp_400x300_f32_corrected"]);
+   assert.ok(!env.world.http.some((h) => h.url.endsWith("/background.xisf")), "the model was not downloaded");
+});
+
+for (const stage of ["Uploading image", "Downloading corrected.xisf"]) {
+   test(`Cancel while ${stage}: the transfer aborts, the run ends cancelled, the job is deleted`, async () => {
+      let clicked = false;
+      const { env, dialog } = runDialog(MONO, FAST, (d) => {
+         if (!clicked && d.stageLabel.text.startsWith(stage)) {
+            clicked = true;
+            d.cancelButton.onClick();
+         }
+      });
+      assert.equal(clicked, true, "the stage was shown while its transfer ran");
+      assert.equal(dialog.job.state, "cancelled");
+      assert.equal(dialog.stageLabel.text, "Cancelled");
+      assert.equal(env.world.messages.length, 0);
+      assert.equal(env.world.windows.length, 1, "no result opened");
+      assert.deepEqual(leftovers(env.tempDir), []);
+      assert.equal(await jobStatusCode(dialog.job.flow.jobId), 404);
+   });
+}
+
+test("closing the dialog in the middle of a fit deletes the job on the worker", async () => {
+   let jobId = null;
+   const env = runScript((d, world) => {
+      d.urlEdit.text = worker.url;
+      d.tokenEdit.text = TOKEN;
+      Object.assign(d.values, { samples: 16, epochs: 100000, patience: 100000, lr_patience: 100000, downscale: 4 });
+      d.runButton.onClick();
+      jobId = d.job.flow.jobId;
+      pumpUntil(world, () => /^optimising/.test(d.stageLabel.text), 120);
+      d.closeButton.onClick();
+   }, (run) => run(`ImageWindow.open(${JSON.stringify(MONO)})`));
+   assert.deepEqual(leftovers(env.tempDir), []);
+   assert.ok(env.world.http.some((h) => h.url.endsWith(`/v1/jobs/${jobId}/delete`)));
+   assert.equal(await jobStatusCode(jobId), 404);
+});
+
+test("on the real M51 frame, the preview's stretch is the worker's and its tint is exactly the worker's weight-0 area", () => {
+   const values = { ...FAST, downscale: 1, threshold_min: 0.1, threshold_max: 0.5 };
+   const first = runJob(null, { ...values, workerUrl: worker.url, token: TOKEN }, openM51);
+   assert.equal(first.job.state, "done", JSON.stringify(first.events.slice(-1)));
+   const measured = first.job.report;
+   const { env, dialog } = runDialog(null, values, null, openM51);
+   const p = dialog.preview;
+   const own = env.run("BGX.display.excluded")(p.planes, p.width * p.height, p.stretch, { min: values.threshold_min, max: values.threshold_max }, null, null);
+   assert.equal(p.factor, 1, "a 973x874 preview is the full image");
+   for (const k of ["pedestal", "scale", "midtones"]) {
+      assert.ok(Math.abs(p.stretch[k][0] - measured.stretch[k][0]) <= 1e-6 * Math.abs(measured.stretch[k][0]), `${k}: ${p.stretch[k][0]} vs ${measured.stretch[k][0]}`);
+   }
+   assert.equal(dialog.job.state, "done", env.world.messages.map((m) => m.text).join("\n"));
+   const report = dialog.job.report;
+   assert.equal(report.stretch.explicit, true, "the preview's stretch was sent");
+   const kept = 1 - own.reduce((a, v) => a + v, 0) / own.length;
+   assert.ok(kept > 0.05 && kept < 0.95, `the thresholds leave part of the frame out (${kept})`);
+   assert.equal(report.working.weighted_fraction, kept);
 });
 
 test("the worker stopped: the run fails as unreachable and says how to start it", async () => {

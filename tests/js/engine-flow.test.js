@@ -36,8 +36,9 @@ test("a run goes idle -> writing -> uploading -> running -> downloading -> done"
    assert.deepEqual(types(a1), ["progress", "fetchPreview"]);
    assert.deepEqual(types(BGX.jobflow.step(flow, { type: "status", status: status("running", { preview_version: 2, results: ["preview.png"] }) })), ["progress"]);
    const a2 = BGX.jobflow.step(flow, { type: "status", status: status("done", { preview_version: 2, results: ["preview.png"] }) });
-   assert.deepEqual(types(a2), ["progress", "download", "download", "download", "openResults"]);
-   assert.deepEqual(plain(a2.slice(1, 4).map((a) => a.name)), ["background.xisf", "corrected.xisf", "report.json"]);
+   assert.deepEqual(types(a2), ["progress", "download", "download", "download", "download", "openResults"]);
+   assert.deepEqual(plain(a2.slice(1, 5).map((a) => a.name)), ["report.json", "corrected.xisf", "background.xisf", "objects.xisf"]);
+   assert.equal(a2[4].ifReport, "objects", "objects.xisf only when the report has objects");
    assert.equal(flow.state, "downloading");
    const a3 = BGX.jobflow.step(flow, { type: "ok" });
    assert.equal(flow.state, "done");
@@ -69,6 +70,30 @@ test("a job the worker reports failed or cancelled ends with cleanup", () => {
    const b = BGX.jobflow.step(flow2, { type: "status", status: status("cancelled") });
    assert.ok(types(b).includes("deleteJob"));
    endsWithCleanup(b, "cancelled");
+});
+
+test("without the background model, it is not downloaded", () => {
+   const flow = BGX.jobflow.create(paths, false, false);
+   ["start", "ok"].forEach((t) => BGX.jobflow.step(flow, { type: t }));
+   BGX.jobflow.step(flow, { type: "ok", jobId: "j_1" });
+   BGX.jobflow.step(flow, { type: "ok" });
+   const names = BGX.jobflow.step(flow, { type: "status", status: status("done") }).filter((a) => a.type === "download").map((a) => a.name);
+   assert.deepEqual(plain(names), ["report.json", "corrected.xisf", "objects.xisf"]);
+});
+
+test("close (the dialog goes away) deletes the job in every stage, running included", () => {
+   const running = toRunning(false);
+   BGX.jobflow.step(running, { type: "cancel" });
+   const a = BGX.jobflow.step(running, { type: "close" });
+   assert.deepEqual(types(a), ["deleteJob", "removeTemp", "finish"]);
+   endsWithCleanup(a, "cancelled");
+   const downloading = toRunning(false);
+   BGX.jobflow.step(downloading, { type: "status", status: status("done") });
+   assert.deepEqual(types(BGX.jobflow.step(downloading, { type: "cancel" })), ["deleteJob", "removeTemp", "finish"]);
+   const writing = BGX.jobflow.create(paths, false);
+   BGX.jobflow.step(writing, { type: "start" });
+   assert.deepEqual(types(BGX.jobflow.step(writing, { type: "close" })), ["removeTemp", "finish"]);
+   assert.equal(BGX.jobflow.step(writing, { type: "close" }).length, 0, "nothing once ended");
 });
 
 test("cancel: before the job exists it ends at once; while running it asks the worker once", () => {
@@ -123,4 +148,25 @@ test("display: progress text, placement for fit and 1:1, tinted preview, sample 
    assert.ok(thr[0][3] > thr[1][3], "above max tinted");
    const m = BGX.display.sampleMarkers([{ x: 100, y: 50 }], 0.5, { scale: 2, x: 10, y: 20 });
    assert.deepEqual(plain(m), [{ x: 110, y: 70 }]);
+});
+
+test("display: transfer text and the auto-STF rows View.stf takes", () => {
+   assert.equal(BGX.display.transferText("corrected.xisf", 1048576, 734003200), "Downloading corrected.xisf: 1.0 of 700.0 MB");
+   assert.equal(BGX.display.transferText("image", 0, 0), "Uploading image: 0.0 MB");
+   assert.equal(BGX.display.transferText("writing mask", 0, 0), "Writing the mask to the temp folder...");
+   const rows = plain(BGX.display.autoStf([0.1], [0.01]));
+   assert.equal(rows.length, 4);
+   const c0 = 0.1 - 2.8 * 1.4826 * 0.01;
+   assert.ok(Math.abs(rows[0][0] - c0) < 1e-12);
+   assert.ok(Math.abs(BGX.stretch.mtf(rows[0][2], 0.1 - c0) - 0.25) < 1e-9, "the median goes to 0.25");
+   assert.deepEqual(rows[1], rows[0]);
+   assert.deepEqual(rows[3], [0, 1, 0.5, 0, 1]);
+   const inverted = plain(BGX.display.autoStf([0.8, 0.8, 0.8], [0, 0, 0]));
+   assert.deepEqual(inverted[0].slice(0, 2), [0, 1], "no MAD: no clipping");
+});
+
+test("naming: properties computed from pixels or astrometry are not copied", () => {
+   assert.equal(BGX.naming.copiedProperty("Observation:Object:Name"), true);
+   assert.equal(BGX.naming.copiedProperty("Image:StatisticsMedian"), false);
+   assert.equal(BGX.naming.copiedProperty("PCL:AstrometricSolution:ReferenceCelestialCoordinates"), false);
 });

@@ -38,7 +38,7 @@ test("validate names the bad value and accepts the defaults", () => {
    assert.match(bad("learning_rate", 0)[0], /learning_rate must be > 0/);
    assert.match(bad("correction", "multiply")[0], /correction must be one of subtract, divide/);
    assert.match(bad("quantile", NaN)[0], /quantile must be a number/);
-   assert.match(bad("useMask", "yes")[0], /useMask must be true or false/);
+   assert.match(bad("openBackground", "yes")[0], /openBackground must be true or false/);
    assert.match(bad("token", 5)[0], /token must be text/);
 });
 
@@ -50,7 +50,7 @@ test("toRequest sends fit parameters only, never script options or unknown names
 });
 
 test("settings round-trip through the key table; bad or missing keys fall back to defaults", () => {
-   const values = Object.assign(BGX.params.defaults(), { samples: 64, correction: "divide", token: "t0k", useMask: true });
+   const values = Object.assign(BGX.params.defaults(), { samples: 64, correction: "divide", token: "t0k", openBackground: false, closeWhenDone: true });
    const store = new Map(BGX.params.toSettings(values).map((e) => [e.key, e]));
    const keys = BGX.params.settingsKeys();
    assert.equal(new Set(keys.map((k) => k.key)).size, keys.length);

@@ -104,9 +104,11 @@ test("URLs: normalised base, exact paths, safe ids and known result names only",
 });
 
 test("JSON bodies are pure ASCII and decode to the same value", () => {
-   const body = P.createJobBody({ samples: 8 }, "Mé_ß_星");
+   const body = P.jsonBody(P.createJobBody({ samples: 8 }, "Mé_ß_星", null));
    assert.match(body, /^[\x20-\x7e]*$/);
    assert.deepEqual(plain(JSON.parse(body)), { params: { samples: 8 }, name: "Mé_ß_星" });
+   const eff = { pedestal: [0.01], scale: [0.2], midtones: [0.1], extra: 1 };
+   assert.deepEqual(plain(P.createJobBody({}, "", eff)), { params: {}, stretch: { pedestal: [0.01], scale: [0.2], midtones: [0.1] } });
    assert.deepEqual(plain(P.headers("abc", "application/json")), ["Content-Type: application/json", "Authorization: Bearer abc"]);
    assert.deepEqual(plain(P.headers("", null)), []);
    assert.throws(() => P.parseJson("<html>"), /not JSON: <html>/);
@@ -160,4 +162,30 @@ test("every request of tests/fixtures/api is a URL the script builds, every answ
       checked += 1;
    }
    assert.ok(checked >= 10);
+});
+
+test("downloads: complete when the bytes match Content-Length (or none was sent); optional results", () => {
+   assert.equal(P.lengthFailure(734003200, 734003200, "corrected.xisf"), null);
+   assert.equal(P.lengthFailure(10, 0, "corrected.xisf"), null);
+   const f = plain(P.lengthFailure(1000, 734003200, "corrected.xisf"));
+   assert.equal(f.code, "truncated");
+   assert.match(f.message, /corrected\.xisf stopped after 1000 of 734003200 bytes/);
+   const objects = { type: "download", name: "objects.xisf", ifReport: "objects" };
+   assert.equal(P.wanted(objects, { fit: {} }), false);
+   assert.equal(P.wanted(objects, { objects: { share: 0.1 } }), true);
+   assert.equal(P.wanted({ name: "corrected.xisf" }, null), true);
+});
+
+test("reportSummary: device, epochs, loss, time, clipped pixels, and objects when reported", () => {
+   const report = {
+      device: "GPU:0", fit: { epochs_run: 420, best_loss: 0.0123, stopped_early: true },
+      timings: { stretch: 0.25, fit: 3.5 }, correction: { clipped: { corrected: [3, 4], background: [0, 1] } }
+   };
+   assert.deepEqual(plain(P.reportSummary(report)), [
+      "device GPU:0, epochs 420 (stopped early), loss 0.012300, time 3.8 s",
+      "clipped pixels: corrected 7, background 1"
+   ]);
+   report.objects = { share: 0.125 };
+   assert.equal(P.reportSummary(report)[2], "protected as objects: 12.5 % of the frame");
+   assert.deepEqual(plain(P.reportSummary(null)), ["device -, epochs -, loss -, time 0.0 s"]);
 });

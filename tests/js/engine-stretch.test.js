@@ -85,3 +85,14 @@ test("previewScale keeps small images and shrinks the long side of big ones", ()
    assert.equal(BGX.stretch.previewScale(4096, 2048, 1024), 0.25);
    assert.equal(BGX.stretch.previewScale(1000, 5000, 1000), 0.2);
 });
+
+test("fromStatistics gives fit's stretch from the minimum, quantile and median alone", () => {
+   const plane = Float64Array.from({ length: 1001 }, (v, i) => 0.01 + 0.0001 * i * i / 1000);
+   const sorted = Float64Array.from(plane).sort();
+   const direct = BGX.stretch.fit([plane], plane.length, 0.9, 0.25);
+   const stats = { minimum: [sorted[0]], quantile: [BGX.stretch.quantileSorted(sorted, 0.9)], median: [BGX.stretch.quantileSorted(sorted, 0.5)] };
+   const via = BGX.stretch.fromStatistics(stats, 0.25);
+   for (const k of ["pedestal", "scale", "midtones"]) {
+      assert.ok(Math.abs(via[k][0] - direct[k][0]) < 1e-12, k);
+   }
+});

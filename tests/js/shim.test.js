@@ -89,3 +89,22 @@ test("pjsr-api.json matches ../shared/pjsr-api when that is present", (t) => {
    const fresh = JSON.parse(JSON.stringify(makeApi.build(makeApi.SOURCE_DIR)));
    assert.deepEqual(JSON.parse(fs.readFileSync(makeApi.OUT, "utf8")), fresh);
 });
+
+test("the shim's large-image members: string limit, File writing, native statistics, the no-view entry", () => {
+   const { context, world, tempDir } = createPjsr();
+   const run = (code) => vm.runInContext(code, context);
+   world.stringLimit = 4;
+   assert.equal(run('ByteArray.stringToUTF8("abcd").utf8ToString()'), "abcd");
+   assert.throws(() => run('ByteArray.stringToUTF8("abcde").utf8ToString()'), /over the string limit \(4\)/);
+   const file = path.join(tempDir, "out.bin");
+   run(`var f = new File; f.createForWriting(${JSON.stringify(file)}); f.write(new ByteArray("xy")); f.write(new ByteArray("z")); f.close();`);
+   assert.equal(fs.readFileSync(file, "latin1"), "xyz");
+   assert.throws(() => run(`var g = new File; g.createForWriting(${JSON.stringify(file)}); g.write("text")`), /ByteArray only/);
+   run(`var img = new Image(5, 1, 1); img.setSamples(Float32Array.from([0, 0.4, 0.1, 0.2, 0.3]), new Rect(5, 1), 0);`);
+   assert.equal(run("img.minimum(img.bounds, 0, 0)"), 0, "without range clipping the border zero counts");
+   run("img.rangeClippingEnabled = true; img.rangeClipLow = 0; img.rangeClipHigh = 1;");
+   assert.ok(Math.abs(run("img.minimum(img.bounds, 0, 0)") - 0.1) < 1e-7);
+   assert.ok(Math.abs(run("img.median(img.bounds, 0, 0)") - 0.25) < 1e-7);
+   assert.ok(Math.abs(run("img.orderStatistic(1, img.bounds, 0, 0)") - 0.4) < 1e-7);
+   assert.equal(run("var list = new ViewList; list.getMainViews(); list.currentView = new View; list.currentView.isNull"), true);
+});

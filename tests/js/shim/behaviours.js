@@ -40,7 +40,16 @@ function behaviours(world, C) {
          get length() { return S(this).buf.length; },
          isEmpty() { return S(this).buf.length === 0; },
          add(other) { S(this).buf = Buffer.concat([S(this).buf, S(other).buf]); },
-         utf8ToString() { return S(this).buf.toString("utf8"); },
+         /* V8 strings stop at about 2^29 characters; a test sets world.stringLimit low to
+            prove that no result is ever decoded. */
+         utf8ToString() {
+            if (S(this).buf.length > world.stringLimit) {
+               throw new Error(`shim: ByteArray.utf8ToString of ${S(this).buf.length} bytes is over the string limit (${world.stringLimit})`);
+            }
+            world.decodedBytes += S(this).buf.length;
+            return S(this).buf.toString("utf8");
+         },
+         clear() { world.freed.push("ByteArray"); S(this).buf = Buffer.alloc(0); },
          toString() { return S(this).buf.toString("latin1"); },
          at(i) { return S(this).buf[i]; }
       },
@@ -62,6 +71,20 @@ function behaviours(world, C) {
             S(this).fd = fs.openSync(p, "r");
             S(this).pos = 0;
             S(this).size = fs.fstatSync(S(this).fd).size;
+         },
+         createForWriting(p) {
+            S(this).fd = fs.openSync(p, "w");
+            S(this).pos = 0;
+            S(this).size = 0;
+         },
+         write(data) {
+            if (!(data instanceof C.ByteArray)) {
+               throw new Error("shim: File.write supports a ByteArray only");
+            }
+            const buf = S(data).buf;
+            fs.writeSync(S(this).fd, buf, 0, buf.length, S(this).pos);
+            S(this).pos += buf.length;
+            S(this).size = Math.max(S(this).size, S(this).pos);
          },
          get size() { return S(this).size; },
          get position() { return S(this).pos; },
@@ -151,6 +174,20 @@ function behaviours(world, C) {
             checkWholeRect(st, rect);
             st.planes[channel === undefined ? 0 : channel].set(arr);
          },
+         get rangeClippingEnabled() { return S(this).clipOn === true; },
+         set rangeClippingEnabled(v) { S(this).clipOn = Boolean(v); },
+         get rangeClipLow() { return S(this).clipLow === undefined ? 0 : S(this).clipLow; },
+         set rangeClipLow(v) { S(this).clipLow = v; },
+         get rangeClipHigh() { return S(this).clipHigh === undefined ? 1 : S(this).clipHigh; },
+         set rangeClipHigh(v) { S(this).clipHigh = v; },
+         minimum(rect, c0) { return statSorted(this, rect, c0)[0]; },
+         median(rect, c0) { return orderOf(statSorted(this, rect, c0), 0.5); },
+         orderStatistic(k, rect, c0) { return orderOf(statSorted(this, rect, c0), k); },
+         MAD(center, rect, c0) {
+            const sorted = statSorted(this, rect, c0);
+            const at = center === undefined ? orderOf(sorted, 0.5) : center;
+            return orderOf(Float64Array.from(sorted, (v) => Math.abs(v - at)).sort(), 0.5);
+         },
          resample(f) {
             const st = S(this);
             const w = Math.max(1, Math.round(st.width * f));
@@ -172,9 +209,27 @@ function behaviours(world, C) {
             const from = S(src);
             Object.assign(S(this), { width: from.width, height: from.height, planes: from.planes.map((p) => Float32Array.from(p)) });
          },
-         free() { S(this).planes = []; S(this).width = 0; S(this).height = 0; }
+         free() { S(this).planes = []; S(this).width = 0; S(this).height = 0; world.freed.push("Image"); }
       }
    };
+   /* The channel's samples a statistic sees, ascending: with range clipping on, samples at or
+      below rangeClipLow and above rangeClipHigh are rejected (PCL's range clipping). */
+   function statSorted(img, rect, channel) {
+      const st = S(img);
+      checkWholeRect(st, rect);
+      world.statistics += 1;
+      const lo = img.rangeClipLow;
+      const hi = img.rangeClipHigh;
+      const kept = st.planes[channel === undefined ? 0 : channel].filter((v) => Number.isFinite(v) && (!st.clipOn || (v > lo && v <= hi)));
+      return Float64Array.from(kept).sort();
+   }
+   /* PCL's OrderStatistic(k): element k*(n-1) of the sorted samples, linear between neighbours
+      (the same rule numpy's default quantile uses). */
+   function orderOf(sorted, k) {
+      const x = k * (sorted.length - 1);
+      const i = Math.floor(x);
+      return i >= sorted.length - 1 ? sorted[sorted.length - 1] : sorted[i] + (x - i) * (sorted[i + 1] - sorted[i]);
+   }
    function checkWholeRect(st, rect) {
       if (rect && (rect.x0 !== 0 || rect.y0 !== 0 || rect.width !== st.width || rect.height !== st.height)) {
          throw new Error("shim: only whole-image rectangles are supported");
@@ -197,8 +252,8 @@ function behaviours(world, C) {
       proto: {
          get width() { return S(this).width; },
          get height() { return S(this).height; },
-         scaledTo(w, h) { return newBitmap(w, h === undefined ? w : h); },
-         clear() { S(this).cleared = true; }
+         scaledTo(w, h) { world.scaled += 1; return newBitmap(w, h === undefined ? w : h); },
+         clear() { S(this).cleared = true; world.freed.push("Bitmap"); }
       }
    };
 
@@ -217,7 +272,27 @@ function behaviours(world, C) {
          get image() { return S(this).image; },
          get window() { return S(this).window; },
          get isNull() { return S(this).window === null; },
-         get isMainView() { return S(this).window !== null; }
+         get isMainView() { return S(this).window !== null; },
+         get stf() { return S(this).stf || [[0, 1, 0.5, 0, 1], [0, 1, 0.5, 0, 1], [0, 1, 0.5, 0, 1], [0, 1, 0.5, 0, 1]]; },
+         set stf(rows) {
+            if (!Array.isArray(rows) || rows.length !== 4 || rows.some((r) => r.length !== 5)) {
+               throw new Error("shim: View.stf takes four rows [c0, c1, m, r0, r1]");
+            }
+            S(this).stf = rows.map((r) => r.slice());
+         },
+         get properties() { return Object.keys(S(this).props || {}); },
+         propertyValue(id) { return (S(this).props || {})[id]; },
+         propertyType(id) { return (S(this).propTypes || {})[id]; },
+         propertyAttributes(id) { return (S(this).propAttrs || {})[id] || 0; },
+         setPropertyValue(id, value, type, attributes) {
+            if (/^Image:|^PCL:/.test(id)) {
+               throw new Error(`shim: property ${id} is reserved`);
+            }
+            S(this).props = Object.assign(S(this).props || {}, { [id]: value });
+            S(this).propTypes = Object.assign(S(this).propTypes || {}, { [id]: type });
+            S(this).propAttrs = Object.assign(S(this).propAttrs || {}, { [id]: attributes || 0 });
+            return true;
+         }
       }
    };
    const nullWindow = () => {
@@ -249,8 +324,9 @@ function behaviours(world, C) {
          get hasAstrometricSolution() { return S(this).astrometry; },
          get filePath() { return S(this).filePath; },
          copyAstrometricSolution(src) { S(this).astrometry = S(src).astrometry; },
-         show() { S(this).shown = true; },
-         zoomToFit() {},
+         show() { S(this).shown = true; world.shown.push(S(this).mainView.id); },
+         zoomToFit() { S(this).zoomedToFit = true; },
+         bringToFront() { world.fronted.push(S(this).mainView.id); },
          forceClose() {
             S(this).closed = true;
             world.windows.splice(world.windows.indexOf(this), 1);
@@ -327,7 +403,13 @@ function behaviours(world, C) {
          ensureMinimumVersion(major, minor, release) {
             world.minimumVersion = [major, minor, release];
          },
-         processEvents() { world.processEvents += 1; },
+         /* The event loop runs: a test's world.onEvents plays what the user does meanwhile. */
+         processEvents() {
+            world.processEvents += 1;
+            if (world.onEvents) {
+               world.onEvents();
+            }
+         },
          get versionMajor() { return 1; },
          get versionMinor() { return 9; },
          get versionRelease() { return 4; },
@@ -393,8 +475,10 @@ function behaviours(world, C) {
       init(self) { S(self).current = null; },
       proto: {
          getMainViews() { S(this).views = world.windows.map((w) => w.mainView); S(this).current = null; },
+         /* PCL ViewList.h: with no view selected (its "No View Selected" item) currentView is a
+            null View; selecting a null View selects that item. */
          get currentView() { return S(this).current || new C.View(); },
-         set currentView(v) { S(this).current = v; }
+         set currentView(v) { S(this).current = v && !v.isNull ? v : null; }
       }
    };
    const NumericEdit = {

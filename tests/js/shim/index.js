@@ -117,6 +117,8 @@ function createPjsr(options = {}) {
       tempDir, homeDir, families, console: [], settings: new Map(), answers: [], processes: [], lastReadOK: false, messages: [], windows: [],
       timers: [], controls: [], bitmaps: [], http: [], xisfWrites: [], paintOps: [], executing: [],
       graphicsOpen: 0, processEvents: 0, abortRequested: false, onExecute: null, minimumVersion: null,
+      stringLimit: Infinity, decodedBytes: 0, freed: [], scaled: 0, shown: [], fronted: [], statistics: 0,
+      uploadAnswerBody: true, onEvents: null,
       freeId(base) {
          let id = base;
          for (let n = 1; world.windows.some((w) => w.mainView && w.mainView.id === id); ++n) {

@@ -2,7 +2,8 @@
 /*
  * The shim's NetworkTransfer: synchronous like PixInsight's, and REAL: each exchange runs
  * http-child.js in a child process (spawnSync) against the actual server, then feeds the body
- * to onDownloadDataAvailable in chunks; upload() pulls its body from onUploadDataRequested.
+ * to onDownloadDataAvailable in chunks, with onTransferProgress (dlTotal = Content-Length) after
+ * each; upload() pulls its body from onUploadDataRequested.
  */
 const path = require("node:path");
 const { spawnSync } = require("node:child_process");
@@ -29,15 +30,22 @@ function networkTransfer(world, fromBuffer) {
             }
             return exchange(this, "POST", Buffer.from(body, "latin1"));
          },
+         /* The body is pulled chunk by chunk, with progress after each; world.uploadAnswerBody
+            false plays a PixInsight that does not pass the answer's body on (undocumented). */
          upload(size) {
             const chunks = [];
+            let sent = 0;
             if (this.onUploadDataRequested) {
                for (;;) {
                   const chunk = this.onUploadDataRequested(65536);
                   if (!chunk || chunk.length === 0) {
                      break;
                   }
-                  chunks.push(S(chunk).buf);
+                  chunks.push(Buffer.from(S(chunk).buf));
+                  sent += chunk.length;
+                  if (!progress(this, 0, 0, size || 0, sent)) {
+                     return false;
+                  }
                }
             }
             const body = Buffer.concat(chunks);
@@ -74,15 +82,26 @@ function networkTransfer(world, fromBuffer) {
          return false;
       }
       const data = Buffer.from(out.body, "base64");
-      if (nt.onTransferProgress && nt.onTransferProgress(data.length, 0, body ? body.length : 0, body ? body.length : 0) === false) {
-         st.aborted = true;
-         return false;
+      if (method === "PUT" && !world.uploadAnswerBody) {
+         return true;
       }
+      const up = body ? body.length : 0;
       for (let i = 0; i < data.length; i += 65536) {
          if (!nt.onDownloadDataAvailable || nt.onDownloadDataAvailable(fromBuffer(data.subarray(i, i + 65536))) !== true) {
             st.aborted = true;
             return false;
          }
+         if (!progress(nt, out.length, Math.min(data.length, i + 65536), up, up)) {
+            return false;
+         }
+      }
+      return true;
+   }
+   /* onTransferProgress(dlTotal, dlCurrent, ulTotal, ulCurrent); false aborts the transfer. */
+   function progress(nt, dlTotal, dlCurrent, ulTotal, ulCurrent) {
+      if (nt.onTransferProgress && nt.onTransferProgress(dlTotal, dlCurrent, ulTotal, ulCurrent) === false) {
+         S(nt).aborted = true;
+         return false;
       }
       return true;
    }

@@ -5,10 +5,12 @@
  * temp files go away whatever happens. No I/O here: the glue (lib/pi/job.js) does the work.
  *
  * Events: {type: "start"}, {type: "ok", jobId?}, {type: "status", status}, {type: "cancel"},
+ * {type: "close"} (the dialog goes away: nobody will poll again, so the job is deleted now),
  * {type: "error", failure: {code, message, advice}}.
  * Actions: {type: "cleanStale" | "write" | "createJob" | "upload" | "startJob" | "progress" |
  * "fetchPreview" | "download" | "openResults" | "cancelJob" | "deleteJob" | "removeTemp" |
- * "finish", ...}.
+ * "finish", ...}. A download with `ifReport` is made only when the report has that section
+ * (objects.xisf exists only when the engine reports protected objects).
  */
 var BGX = (typeof BGX !== "undefined") ? BGX : {};
 
@@ -17,12 +19,13 @@ BGX.jobflow = (function () {
 
    var LIVE = ["writing", "uploading", "running", "downloading"];
 
-   /* A new flow for one run; paths from BGX.naming.tempPaths. */
-   function create(paths, hasMask) {
+   /* A new flow for one run; paths from BGX.naming.tempPaths; openBackground false: no model. */
+   function create(paths, hasMask, openBackground) {
       return {
          state: "idle",
          paths: paths,
          hasMask: hasMask === true,
+         openBackground: openBackground !== false,
          jobId: null,
          previewVersion: 0,
          cancelRequested: false,
@@ -96,9 +99,12 @@ BGX.jobflow = (function () {
       }
       if (status.state === "done") {
          flow.state = "downloading";
-         actions.push({ type: "download", name: "background.xisf", path: flow.paths.background });
-         actions.push({ type: "download", name: "corrected.xisf", path: flow.paths.corrected });
          actions.push({ type: "download", name: "report.json", path: flow.paths.report });
+         actions.push({ type: "download", name: "corrected.xisf", path: flow.paths.corrected });
+         if (flow.openBackground) {
+            actions.push({ type: "download", name: "background.xisf", path: flow.paths.background });
+         }
+         actions.push({ type: "download", name: "objects.xisf", path: flow.paths.objects, ifReport: "objects" });
          actions.push({ type: "openResults", paths: flow.paths });
       } else if (status.state === "failed") {
          flow.failure = {
@@ -113,21 +119,23 @@ BGX.jobflow = (function () {
       return actions;
    }
 
+   /* Cancel: a running job is asked once (its status then ends the run); in any other stage the
+      run ends now and the job, if it exists, is deleted (the worker cancels it first). */
    function onCancel(flow) {
+      if (flow.state === "running") {
+         var first = !flow.cancelRequested;
+         flow.cancelRequested = true;
+         return first ? [{ type: "cancelJob" }] : [];
+      }
+      return onClose(flow);
+   }
+
+   /* The dialog closes: nobody will poll again, so the job must not stay on the worker. */
+   function onClose(flow) {
       if (!isLive(flow)) {
          return [];
       }
-      if (flow.jobId === null) {
-         return finish(flow, "cancelled");
-      }
-      if (flow.state === "running" && !flow.cancelRequested) {
-         flow.cancelRequested = true;
-         return [{ type: "cancelJob" }];
-      }
-      if (flow.state === "running") {
-         return [];
-      }
-      return finish(flow, "cancelled", [{ type: "cancelJob" }, { type: "deleteJob" }]);
+      return finish(flow, "cancelled", flow.jobId === null ? [] : [{ type: "deleteJob" }]);
    }
 
    function onError(flow, failure) {
@@ -149,6 +157,8 @@ BGX.jobflow = (function () {
          return onStatus(flow, event.status);
       case "cancel":
          return onCancel(flow);
+      case "close":
+         return onClose(flow);
       case "error":
          return onError(flow, event.failure);
       default:

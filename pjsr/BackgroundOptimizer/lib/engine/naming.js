@@ -13,10 +13,11 @@ BGX.naming = (function () {
       mask: ".xisf",
       background: ".xisf",
       corrected: ".xisf",
+      objects: ".xisf",
       report: ".json",
       preview: ".png"
    };
-   var STALE = /^bgx_[a-z0-9]+_(image|mask|background|corrected|report|preview)\.(xisf|json|png)$/;
+   var STALE = /^bgx_[a-z0-9]+_(image|mask|background|corrected|objects|report|preview)\.(xisf|json|png)$/;
 
    /* Letters, digits and underscores, not starting with a digit, never empty. */
    function viewId(text) {
@@ -44,6 +45,15 @@ BGX.naming = (function () {
          background: uniqueId(viewIdText + "_background", taken),
          corrected: uniqueId(viewIdText + "_corrected", taken)
       };
+   }
+
+   /*
+    * Whether a view property of the target is copied to the results: not the ones PixInsight
+    * computes from the pixels (Image:*, e.g. statistics) nor the astrometric solution's (PCL:*,
+    * copied whole by copyAstrometricSolution).
+    */
+   function copiedProperty(id) {
+      return typeof id === "string" && !/^(Image|PCL):/.test(id);
    }
 
    /* A short run tag from a time (ms) and a random number in [0, 1). */
@@ -75,6 +85,7 @@ BGX.naming = (function () {
       resultIds: resultIds,
       tag: tag,
       tempPaths: tempPaths,
+      copiedProperty: copiedProperty,
       isStale: isStale
    };
 })();

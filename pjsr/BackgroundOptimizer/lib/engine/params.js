@@ -46,7 +46,8 @@ BGX.params = (function () {
       { name: "token", type: "str", def: "" },
       { name: "workerProgram", type: "str", def: "" },
       { name: "stopWorkerOnClose", type: "bool", def: false },
-      { name: "useMask", type: "bool", def: false },
+      { name: "openBackground", type: "bool", def: true },
+      { name: "closeWhenDone", type: "bool", def: false },
       { name: "replaceTarget", type: "bool", def: false },
       { name: "zoomToFit", type: "bool", def: true }
    ];

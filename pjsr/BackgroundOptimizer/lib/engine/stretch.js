@@ -79,6 +79,18 @@ BGX.stretch = (function () {
       return values;
    }
 
+   /* Adds one channel to an effective stretch from its pedestal p, q-quantile and median. */
+   function addChannel(result, p, quantileValue, median, t) {
+      var s = quantileValue - p;
+      if (!(s > 0)) {
+         s = 1;
+      }
+      var b = Math.min(1, Math.max(0, (median - p) / s));
+      result.pedestal.push(p);
+      result.scale.push(s);
+      result.midtones.push(midtonesFor(b, t));
+   }
+
    /*
     * Effective stretch {pedestal: [], scale: [], midtones: []} of the planes for quantile q and
     * target t. Throws when every pixel is missing (nothing to stretch).
@@ -91,15 +103,20 @@ BGX.stretch = (function () {
          if (sorted.length === 0) {
             throw new Error("The image has no valid pixels (all are 0 or not finite).");
          }
-         var p = sorted[0];
-         var s = quantileSorted(sorted, q) - p;
-         if (!(s > 0)) {
-            s = 1;
-         }
-         var b = Math.min(1, Math.max(0, (quantileSorted(sorted, 0.5) - p) / s));
-         result.pedestal.push(p);
-         result.scale.push(s);
-         result.midtones.push(midtonesFor(b, t));
+         addChannel(result, sorted[0], quantileSorted(sorted, q), quantileSorted(sorted, 0.5), t);
+      }
+      return result;
+   }
+
+   /*
+    * The same stretch from per-channel statistics of the FULL image ({minimum, quantile, median},
+    * arrays, measured natively by PixInsight without copying pixels): what the preview shows
+    * and what is sent to the worker, so both use the full image's pedestal.
+    */
+   function fromStatistics(stats, t) {
+      var result = { pedestal: [], scale: [], midtones: [] };
+      for (var c = 0; c < stats.minimum.length; ++c) {
+         addChannel(result, stats.minimum[c], stats.quantile[c], stats.median[c], t);
       }
       return result;
    }
@@ -146,6 +163,7 @@ BGX.stretch = (function () {
       quantileSorted: quantileSorted,
       missingMask: missingMask,
       fit: fit,
+      fromStatistics: fromStatistics,
       forward: forward,
       inverse: inverse,
       stretchPlane: stretchPlane,

@@ -65,6 +65,14 @@ BGX.Dialog = class extends Dialog {
       return b;
    }
 
+   check(text, tip, name) {
+      const c = new CheckBox(this);
+      c.text = text;
+      c.toolTip = tip;
+      c.onCheck = (checked) => { this.values[name] = checked; };
+      return c;
+   }
+
    label(text) {
       const l = new Label(this);
       l.text = text;
@@ -80,16 +88,10 @@ BGX.Dialog = class extends Dialog {
          this.targetList.currentView = ImageWindow.activeWindow.mainView;
       }
       this.targetList.onViewSelected = (view) => this.selectTarget(view);
-      this.useMaskCheck = new CheckBox(this);
-      this.useMaskCheck.text = "Use mask";
-      this.useMaskCheck.toolTip = "Pixels where the mask is below 0.5 are left out of the fit";
-      this.useMaskCheck.onCheck = (checked) => {
-         this.values.useMask = checked;
-         this.maskList.enabled = checked;
-         this.selectMask();
-      };
+      /* PCL ViewList.h: the list's "No View Selected" item gives a null currentView: no mask. */
       this.maskList = new ViewList(this);
       this.maskList.getMainViews();
+      this.maskList.toolTip = "Optional mask: pixels where it is below 0.5 are left out of the fit (No View Selected: none)";
       this.maskList.onViewSelected = () => this.selectMask();
    }
 
@@ -139,6 +141,8 @@ BGX.Dialog = class extends Dialog {
       this.replaceCheck.text = "Replace target";
       this.replaceCheck.toolTip = "Write the corrected image into the target view (undoable) instead of a new window";
       this.replaceCheck.onCheck = (checked) => { this.values.replaceTarget = checked; };
+      this.backgroundCheck = this.check("Open background model", "Open the fitted background model as a window too (untick to discard it, like ABE/DBE)", "openBackground");
+      this.closeCheck = this.check("Close when done", "Close this dialog once the results are open", "closeWhenDone");
       this.progressBar = new BGX.ProgressBar(this);
       this.stageLabel = new Label(this);
       this.stageLabel.text = "Ready";
@@ -154,7 +158,7 @@ BGX.Dialog = class extends Dialog {
       views.spacing = 6;
       views.add(this.label("Target:"));
       views.add(this.targetList, 100);
-      views.add(this.useMaskCheck);
+      views.add(this.label("Mask:"));
       views.add(this.maskList, 100);
       const zoom = new HorizontalSizer;
       zoom.spacing = 4;
@@ -176,6 +180,8 @@ BGX.Dialog = class extends Dialog {
       const buttons = new HorizontalSizer;
       buttons.spacing = 6;
       buttons.add(this.replaceCheck);
+      buttons.add(this.backgroundCheck);
+      buttons.add(this.closeCheck);
       buttons.addStretch();
       buttons.add(this.resetButton);
       buttons.add(this.runButton);
@@ -220,9 +226,9 @@ BGX.Dialog = class extends Dialog {
       this.urlEdit.text = this.values.workerUrl;
       this.tokenEdit.text = this.values.token;
       this.launcher.sync(this.values);
-      this.useMaskCheck.checked = this.values.useMask;
-      this.maskList.enabled = this.values.useMask;
       this.replaceCheck.checked = this.values.replaceTarget;
+      this.backgroundCheck.checked = this.values.openBackground;
+      this.closeCheck.checked = this.values.closeWhenDone;
       this.previewControl.fit = this.values.zoomToFit;
    }
 
@@ -246,9 +252,14 @@ BGX.Dialog = class extends Dialog {
       this.selectMask();
    }
 
+   /* The mask view, or null for the list's "No View Selected" item. */
+   get mask() {
+      const view = this.maskList.currentView;
+      return view === null || view.isNull ? null : view;
+   }
+
    selectMask() {
-      const mask = this.values.useMask ? this.maskList.currentView : null;
-      this.preview.setMask(mask);
+      this.preview.setMask(this.mask);
       this.restretch();
    }
 
@@ -291,11 +302,8 @@ BGX.Dialog = class extends Dialog {
       if (problems.length > 0) {
          return problems.join("; ") + ".";
       }
-      if (this.values.useMask) {
-         const mask = this.maskList.currentView;
-         if (mask === null || mask.isNull) {
-            return "Select a mask, or untick Use mask.";
-         }
+      const mask = this.mask;
+      if (mask !== null) {
          if (mask.image.width !== this.target.image.width || mask.image.height !== this.target.image.height) {
             return "The mask must have the same width and height as the target.";
          }
@@ -307,9 +315,8 @@ BGX.Dialog = class extends Dialog {
       for (const name of Object.keys(this.controlsByName)) {
          this.controlsByName[name].control.enabled = !running;
       }
-      [this.targetList, this.useMaskCheck, this.urlEdit, this.tokenEdit, this.testButton, this.replaceCheck,
-         this.runButton, this.resetButton].forEach((c) => { c.enabled = !running; });
-      this.maskList.enabled = !running && this.values.useMask;
+      [this.targetList, this.maskList, this.urlEdit, this.tokenEdit, this.testButton, this.replaceCheck,
+         this.backgroundCheck, this.closeCheck, this.runButton, this.resetButton].forEach((c) => { c.enabled = !running; });
       this.launcher.enabled = !running;
       this.cancelButton.enabled = running;
    }
@@ -326,23 +333,29 @@ BGX.Dialog = class extends Dialog {
          return;
       }
       BGX.settings.save(this.values);
+      this.restretch();
+      const stretch = this.preview.stretch;
       this.preview.setSamples([]);
       this.progressBar.setFraction(0);
       this.stageLabel.text = "Sending the image to the worker...";
       this.setRunning(true);
       CoreApplication.processEvents();
-      const mask = this.values.useMask ? this.maskList.currentView : null;
-      this.job = new BGX.Job(this.target, mask, this.values, {
+      this.job = new BGX.Job(this.target, this.mask, this.values, {
          progress: (status) => {
             this.progressBar.setFraction(status.progress);
             this.stageLabel.text = BGX.display.progressText(status);
+         },
+         transfer: (name, done, total) => {
+            this.progressBar.setFraction(total > 0 ? done / total : 0);
+            this.stageLabel.text = BGX.display.transferText(name, done, total);
          },
          preview: (path) => {
             this.preview.showFile(path);
             this.previewControl.update();
          },
+         objects: (path) => this.preview.setObjects(path),
          finish: (state, failure, job) => this.finished(state, failure, job)
-      });
+      }, stretch);
       this.job.start();
       if (this.job.live) {
          this.pollTimer.start();
@@ -367,9 +380,12 @@ BGX.Dialog = class extends Dialog {
       this.setRunning(false);
       if (state === "done") {
          this.progressBar.setFraction(1);
-         this.stageLabel.text = "Done: " + job.results.background + ", " + job.results.corrected;
+         this.stageLabel.text = "Done: " + [job.results.background, job.results.corrected].filter((id) => id !== null).join(", ");
          this.preview.setSamples(job.report && job.report.samples);
          this.restretch();
+         if (this.values.closeWhenDone) {
+            this.ok();
+         }
       } else if (state === "cancelled") {
          this.stageLabel.text = "Cancelled";
          this.restretch();
@@ -387,14 +403,23 @@ BGX.Dialog = class extends Dialog {
       this.selectMask();
    }
 
-   /* Every exit path: stop timers, cancel a live job (its flow removes the temp files), save. */
+   /*
+    * Every exit path: stop timers, end a live job (deleted on the worker; its flow removes the
+    * temp files), free the bitmaps, save, and bring the results (opened behind this modal
+    * dialog) to the front.
+    */
    shutdown() {
       this.restretchTimer.stop();
       this.pollTimer.stop();
       if (this.job !== null && this.job.live) {
-         this.job.cancel();
+         this.job.close();
       }
       this.launcher.shutdown(this.values);
+      this.previewControl.releaseScaled();
+      this.preview.replaceBitmap(null);
       BGX.settings.save(this.values);
+      if (this.job !== null && this.job.results !== null) {
+         this.job.results.windows.forEach((w) => w.bringToFront());
+      }
    }
 };

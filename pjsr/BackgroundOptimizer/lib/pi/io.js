@@ -1,8 +1,9 @@
 /*
  * BGX.io: files on the PixInsight side. Temp XISF copies are written with FileFormatInstance
  * (the user's window is never saved or rebound), results are cloned into fresh windows named
- * <view>_background / <view>_corrected with the target's keywords and astrometric solution,
- * and temp files are removed, also stale ones from an earlier crashed run.
+ * <view>_background / <view>_corrected with the target's keywords, astrometric solution and
+ * view properties, shown with an auto-STF, and temp files are removed, also stale ones from
+ * an earlier crashed run.
  */
 
 BGX.io = {
@@ -56,44 +57,87 @@ BGX.io = {
       BGX.io.removeFiles(stale);
    },
 
-   /* Open an XISF result as a new window with id, detached from its (temp) file. */
-   openClone(path, id, source) {
+   /* The pixels of an XISF file as an Image the caller owns (free() it), the file untouched. */
+   readImage(path) {
       const opened = ImageWindow.open(path, "", "", true);
       if (!opened || opened.length < 1 || opened[0].isNull) {
          throw BGX.workerError({ code: "bad_result", message: "PixInsight could not open the result " + path + ".", advice: "Check the worker's log and run again." });
       }
-      const src = opened[0].mainView.image;
-      const win = new ImageWindow(src.width, src.height, src.numberOfChannels, 32, true, src.isColor, id);
-      win.mainView.beginProcess(UndoFlag.NoSwapFile);
-      win.mainView.image.assign(src);
-      win.mainView.endProcess();
+      const image = new Image(opened[0].mainView.image);
       opened[0].forceClose();
+      return image;
+   },
+
+   /* The target's keywords, astrometric solution and other view properties onto win. */
+   copyMetadata(win, source) {
       win.keywords = source.window.keywords;
       if (source.window.hasAstrometricSolution) {
          win.copyAstrometricSolution(source.window);
       }
+      for (const id of source.properties.filter(BGX.naming.copiedProperty)) {
+         try {
+            win.mainView.setPropertyValue(id, source.propertyValue(id), source.propertyType(id), source.propertyAttributes(id));
+         } catch (e) {
+            console.warningln("<end><cbr>" + BGX.TITLE + ": property " + id + " not copied: " + (e && e.message ? e.message : String(e)));
+         }
+      }
+   },
+
+   /* Auto-STF from native statistics (no pixel copy), fit to the window. */
+   present(win) {
+      const image = win.mainView.image;
+      const medians = [];
+      const mads = [];
+      for (let c = 0; c < image.numberOfChannels; ++c) {
+         medians.push(image.median(image.bounds, c, c));
+         mads.push(image.MAD(medians[c], image.bounds, c, c));
+      }
+      win.mainView.stf = BGX.display.autoStf(medians, mads);
+      win.show();
+      win.zoomToFit();
+   },
+
+   /* Open an XISF result as a new window with id, detached from its (temp) file. */
+   openClone(path, id, source) {
+      const src = BGX.io.readImage(path);
+      const win = new ImageWindow(src.width, src.height, src.numberOfChannels, 32, true, src.isColor, id);
+      win.mainView.beginProcess(UndoFlag.NoSwapFile);
+      win.mainView.image.assign(src);
+      win.mainView.endProcess();
+      src.free();
+      BGX.io.copyMetadata(win, source);
       return win;
    },
 
    /*
-    * Results of a finished run: new windows, shown; with replaceTarget the corrected image
-    * replaces the target's pixels instead (one undoable step). Returns {background, corrected}
-    * view ids (corrected is the target's id when it was replaced).
+    * Results of a finished run: new windows with an auto-STF, fit to window (the background
+    * model only with values.openBackground); with values.replaceTarget the corrected image
+    * replaces the target's pixels instead (one undoable step). Returns {background, corrected,
+    * windows}: view ids (background null when not opened; corrected is the target's id when
+    * replaced) and the windows to bring to the front once the dialog has closed.
     */
-   openResults(paths, target, replaceTarget) {
+   openResults(paths, target, values) {
       const taken = (id) => !ImageWindow.windowById(id).isNull;
       const ids = BGX.naming.resultIds(target.id, taken);
-      const background = BGX.io.openClone(paths.background, ids.background, target);
-      background.show();
+      const out = { background: null, corrected: target.id, windows: [] };
+      if (values.openBackground !== false) {
+         const background = BGX.io.openClone(paths.background, ids.background, target);
+         BGX.io.present(background);
+         out.background = background.mainView.id;
+         out.windows.push(background);
+      }
       const corrected = BGX.io.openClone(paths.corrected, ids.corrected, target);
-      if (!replaceTarget) {
-         corrected.show();
-         return { background: background.mainView.id, corrected: corrected.mainView.id };
+      if (values.replaceTarget !== true) {
+         BGX.io.present(corrected);
+         out.corrected = corrected.mainView.id;
+         out.windows.push(corrected);
+         return out;
       }
       target.beginProcess();
       target.image.assign(corrected.mainView.image);
       target.endProcess();
       corrected.forceClose();
-      return { background: background.mainView.id, corrected: target.id };
+      out.windows.push(target.window);
+      return out;
    }
 };

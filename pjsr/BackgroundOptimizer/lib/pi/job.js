@@ -2,23 +2,31 @@
  * BGX.Job: carries out the engine's job flow (BGX.jobflow) with the PixInsight side (BGX.io)
  * and the worker (BGX.Http). start() writes, uploads and starts the job (blocking, like every
  * NetworkTransfer call); poll() is called by the dialog's timer until the flow ends; cancel()
- * may come at any time. The UI hears about it through the `ui` callbacks:
- * progress(status), preview(path), finish(state, failure, job).
+ * and close() may come at any time, also from inside a blocking transfer (the dialog's Cancel
+ * runs in the transfer's processEvents): then they only abort the transfer, and the flow takes
+ * the event once it returned. The UI hears about it through the `ui` callbacks:
+ * progress(status), transfer(name, done, total), preview(path), objects(path),
+ * finish(state, failure, job).
  */
 
 BGX.CLEANUP_ACTIONS = ["removeTemp", "deleteJob", "cancelJob", "fetchPreview", "finish"];
 
 BGX.Job = class {
-   /* target/mask: Views (mask may be null); values: dialog values; ui: callbacks. */
-   constructor(target, mask, values, ui) {
+   /* target/mask: Views (mask may be null); values: dialog values; ui: callbacks; stretch: the
+      preview's effective stretch (BGX.stretch.fromStatistics), sent so the worker fits on it. */
+   constructor(target, mask, values, ui, stretch) {
       this.target = target;
       this.mask = mask;
       this.values = values;
       this.ui = ui;
+      this.stretch = stretch || null;
       this.http = new BGX.Http(values.workerUrl, values.token, 30);
+      this.http.onProgress = (name, done, total) => this.ui.transfer(name, done, total);
+      this.busy = false;
+      this.closing = false;
       this.tempDir = File.systemTempDirectory;
       const tag = BGX.naming.tag(Date.now(), Math.random());
-      this.flow = BGX.jobflow.create(BGX.naming.tempPaths(this.tempDir, tag), mask !== null);
+      this.flow = BGX.jobflow.create(BGX.naming.tempPaths(this.tempDir, tag), mask !== null, values.openBackground !== false);
       this.results = null;
       this.report = null;
    }
@@ -36,7 +44,7 @@ BGX.Job = class {
    }
 
    poll() {
-      if (this.flow.state !== "running") {
+      if (this.flow.state !== "running" || this.busy) {
          return;
       }
       let status;
@@ -50,7 +58,21 @@ BGX.Job = class {
    }
 
    cancel() {
-      this.dispatch({ type: "cancel" });
+      this.interrupt({ type: "cancel" });
+   }
+
+   /* The dialog goes away: the job is deleted on the worker whatever its stage. */
+   close() {
+      this.closing = true;
+      this.interrupt({ type: "close" });
+   }
+
+   interrupt(event) {
+      if (this.busy) {
+         this.http.abortRequested = true;
+      } else {
+         this.dispatch(event);
+      }
    }
 
    static failureOf(e) {
@@ -69,14 +91,27 @@ BGX.Job = class {
       const out = { jobId: null };
       for (const action of actions) {
          try {
+            this.busy = true;
             this.perform(action, out);
+            if (this.http.abortRequested) {
+               throw BGX.cancelledError();
+            }
          } catch (e) {
+            if (e && e.cancelled) {
+               this.busy = false;
+               this.http.abortRequested = false;
+               this.dispatch({ type: this.closing ? "close" : "cancel" });
+               return;
+            }
             if (BGX.CLEANUP_ACTIONS.indexOf(action.type) >= 0) {
                console.warningln("<end><cbr>BackgroundOptimizer: " + action.type + ": " + BGX.Job.failureOf(e).message);
                continue;
             }
+            this.busy = false;
             this.dispatch({ type: "error", failure: BGX.Job.failureOf(e) });
             return;
+         } finally {
+            this.busy = false;
          }
       }
       const auto = ["writing", "uploading", "downloading"];
@@ -94,11 +129,13 @@ BGX.Job = class {
          BGX.io.removeStale(this.tempDir);
          break;
       case "write":
+         this.ui.transfer("writing " + action.role, 0, 0);
+         CoreApplication.processEvents();
          BGX.io.writeTemp(action.role === "mask" ? this.mask : this.target, action.path);
+         CoreApplication.processEvents();
          break;
       case "createJob": {
-         const params = BGX.params.toRequest(this.values);
-         const body = { params: params, name: this.target.id };
+         const body = BGX.protocol.createJobBody(BGX.params.toRequest(this.values), this.target.id, this.stretch);
          out.jobId = BGX.protocol.parseStatus(this.http.postJson(urls.jobs(base), body)).id;
          break;
       }
@@ -117,11 +154,19 @@ BGX.Job = class {
          BGX.io.removeFiles([action.path]);
          break;
       case "download":
-         this.http.downloadFile(urls.result(base, id, action.name), action.path);
+         if (BGX.protocol.wanted(action, this.report)) {
+            this.http.downloadFile(urls.result(base, id, action.name), action.path);
+         }
+         if (action.name === "report.json") {
+            this.report = BGX.protocol.parseJson(File.readTextFile(action.path));
+         }
          break;
       case "openResults":
-         this.report = BGX.protocol.parseJson(File.readTextFile(action.paths.report));
-         this.results = BGX.io.openResults(action.paths, this.target, this.values.replaceTarget === true);
+         this.results = BGX.io.openResults(action.paths, this.target, this.values);
+         if (File.exists(action.paths.objects)) {
+            this.ui.objects(action.paths.objects);
+         }
+         BGX.protocol.reportSummary(this.report).forEach((line) => console.writeln(BGX.TITLE + ": " + line));
          break;
       case "cancelJob":
          this.http.postJson(urls.cancel(base, id));
