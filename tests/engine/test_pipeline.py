@@ -115,7 +115,7 @@ def test_cancel_and_errors(sky):
         run_image(ImageData(sky.image), params, hooks=ProgressHooks(is_cancelled=lambda: True))
     with pytest.raises(ParameterError, match=r"no pixel is left to fit"):
         run_image(ImageData(sky.image), params, mask=np.zeros(sky.image.shape[:2], np.float32))
-    with pytest.raises(ParameterError, match=r"stretch has 1 value\(s\) per parameter but the image has 3"):
+    with pytest.raises(ParameterError, match=r"1 value\(s\) per parameter but the image has 3"):
         run_image(ImageData(sky.image), params, stretch=StretchParams((0,), (1,), (0.5,)))
 
 
