@@ -76,6 +76,15 @@ def test_environment_variables_configure_the_worker(tmp_path: Path) -> None:
     assert (settings.port, settings.data_dir, settings.host) == (9000, tmp_path, "::1")
     assert Settings.load({"port": 9100}, {"BGOPT_PORT": "9000"}).port == 9100
     assert Settings.load({"host": "0.0.0.0"}, {"BGOPT_TOKEN": "t"}).token == "t"
+    origins = {"BGOPT_ALLOWED_ORIGINS": "http://localhost:3000, http://127.0.0.1:5173"}
+    assert Settings.load({}, origins).allowed_origins == (
+        "http://localhost:3000",
+        "http://127.0.0.1:5173",
+    )
+    assert Settings.load({"allowed_origins": ["http://a.test"]}, origins).allowed_origins == (
+        "http://a.test",
+    )
+    assert Settings.load({}, {}).allowed_origins == ()
 
 
 @pytest.mark.parametrize(
@@ -84,7 +93,7 @@ def test_environment_variables_configure_the_worker(tmp_path: Path) -> None:
         ({}, {"BGOPT_PORT": "many"}, r"BGOPT_PORT \(port\) must be int, got 'many'"),
         ({"host": "192.168.1.5"}, {}, "refusing to listen on 192.168.1.5 without a token"),
         ({"host": "example.org"}, {}, "refusing to listen on example.org without a token"),
-        ({"device": "tpu"}, {}, "device must be auto, cpu or gpu, got 'tpu'"),
+        ({"device": "tpu"}, {}, "device must be one of auto, cpu, gpu, got 'tpu'"),
         ({"max_queue": 0}, {}, "max_queue must be positive, got 0"),
         ({}, {"BGOPT_RETENTION_HOURS": "-1"}, "retention_hours must be positive, got -1.0"),
     ],

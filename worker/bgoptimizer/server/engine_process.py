@@ -108,11 +108,11 @@ def _run(task: dict[str, Any], channel: _Channel, cancel: threading.Event) -> No
     job, job_dir = task["job"], Path(task["dir"])
     paths = JobPaths(job_dir)
     work = paths.work
-    work.mkdir(exist_ok=True)
     outputs = OutputPaths(
         work / BACKGROUND_FILE, work / CORRECTED_FILE, work / REPORT_FILE, work / OBJECTS_FILE
     )
     try:
+        work.mkdir(exist_ok=True)
         run_files(
             paths.image,
             outputs,
@@ -130,20 +130,13 @@ def _run(task: dict[str, Any], channel: _Channel, cancel: threading.Event) -> No
                 "objects": OBJECTS_FILE,
             },
         )
-    except BgoptError as exc:
-        if isinstance(exc, DiskFullError):
-            exc = DiskFullError(job_dir, _space_needed(paths))
-        channel.send("failed", job=job, code=exc.code, message=str(exc))
     except MemoryError:
         channel.send("failed", job=job, code="resources", message="out of host memory")
     except Exception as exc:  # the engine must answer for every job, whatever broke
-        if DiskFullError.caused(exc):  # a write outside the atomic writer (the work folder)
-            channel.send(
-                "failed",
-                job=job,
-                code="resources",
-                message=str(DiskFullError(job_dir, _space_needed(paths))),
-            )
+        if DiskFullError.caused(exc):  # results, preview or work folder: with what it needs
+            exc = DiskFullError(job_dir, _space_needed(paths))
+        if isinstance(exc, BgoptError):
+            channel.send("failed", job=job, code=exc.code, message=str(exc))
             return
         traceback.print_exc()
         code = "resources" if type(exc).__name__ == "ResourceExhaustedError" else "internal"
