@@ -103,8 +103,11 @@ function runJob(file, values, open) {
 
 const finishOf = (events) => events.find((e) => e[0] === "finish");
 
+/* The job's HTTP status on the worker; a second try when the keep-alive socket fetch reuses
+   was closed by the server meanwhile (uvicorn drops idle connections after 5 s). */
 async function jobStatusCode(id) {
-   const r = await fetch(`${worker.url}/v1/jobs/${id}`, { headers: { Authorization: `Bearer ${TOKEN}` } });
+   const get = () => fetch(`${worker.url}/v1/jobs/${id}`, { headers: { Authorization: `Bearer ${TOKEN}` } });
+   const r = await get().catch(get);
    return r.status;
 }
 
@@ -247,7 +250,7 @@ test("an upload whose answer has no body is accepted; no background model when n
    assert.ok(!env.world.http.some((h) => h.url.endsWith("/background.xisf")), "the model was not downloaded");
 });
 
-for (const stage of ["Uploading image", "Downloading corrected.xisf"]) {
+for (const stage of ["Writing the image", "Uploading image", "Downloading corrected.xisf"]) {
    test(`Cancel while ${stage}: the transfer aborts, the run ends cancelled, the job is deleted`, async () => {
       let clicked = false;
       const { env, dialog } = runDialog(MONO, FAST, (d) => {

@@ -21,7 +21,12 @@ BGX.Job = class {
       this.ui = ui;
       this.stretch = stretch || null;
       this.http = new BGX.Http(values.workerUrl, values.token, 30);
-      this.http.onProgress = (name, done, total) => this.ui.transfer(name, done, total);
+      /* Transfers show their bytes, but not the preview.png fetched while the fit's own progress shows. */
+      this.http.onProgress = (name, done, total) => {
+         if (this.flow.state !== "running") {
+            this.ui.transfer(name, done, total);
+         }
+      };
       this.busy = false;
       this.closing = false;
       this.tempDir = File.systemTempDirectory;
