@@ -304,6 +304,8 @@ def _coarse_model(
         span = np.maximum(span, np.finfo(np.float32).eps * np.abs(inside).max(axis=(0, 1)))
         worst = float((np.abs(guess - mids).max(axis=(0, 1)) / span).max())
         target = _CHECK_MARGIN * tolerance
+        if not np.isfinite(worst):  # a model that is not finite somewhere: evaluate exactly
+            return None
         if worst <= target:
             weights = catmull_rom(step).astype(np.float32)
             columns = np.ascontiguousarray(
