@@ -120,3 +120,20 @@ def test_stale_temporaries_of_its_own_outputs_are_removed(source, tmp_path, caps
     assert main(["fit", str(source), "-o", str(out), "-m", str(mask), "--quiet"]) == 2
     capsys.readouterr()
     assert not stale.exists() and fresh.exists() and foreign.exists()
+
+
+def test_tensorflow_start_up_text_stays_off_the_terminal(source, tmp_path):
+    # A new process, as a user runs it: TensorFlow's native text (written to descriptor 2
+    # before its logging starts) goes to the log file; the progress and errors still show.
+    import subprocess
+    import sys
+
+    from bgoptimizer.cli.native_log import native_log_path
+
+    command = [sys.executable, "-m", "bgoptimizer", "fit", str(source), "-o", str(tmp_path)]
+    run = subprocess.run([*command, *FAST], capture_output=True, text=True, check=True)
+    assert "absl" not in run.stderr and "I0000" not in run.stderr and "E0000" not in run.stderr
+    assert "writing" in run.stderr + run.stdout
+    assert native_log_path().is_file()
+    bad = subprocess.run([*command, "-N", "1"], capture_output=True, text=True)
+    assert bad.returncode == 2 and "error:" in bad.stderr

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from bgoptimizer.engine.masking import missing_mask
-from bgoptimizer.engine.stretch import StretchParams, fit_stretch, midtones_for, mtf
+from bgoptimizer.engine.stretch import StretchParams, fit_stretch, midtones_for, mtf, quantiles
 from bgoptimizer.exceptions import ParameterError
 
 
@@ -115,3 +115,21 @@ def test_channel_mismatch_and_empty_image():
         StretchParams((0.0,), (1.0,), (0.5,)).forward(np.zeros((2, 2, 3)))
     with pytest.raises(ParameterError, match=r"no valid pixels"):
         fit_stretch(np.zeros((2, 2, 1)), np.ones((2, 2), bool), quantile=0.9, target=0.2)
+
+
+@pytest.mark.parametrize("kind", ["uniform", "ties", "sorted", "sample_unlike_the_whole"])
+def test_large_array_quantiles_are_exact(kind: str) -> None:
+    # Over 8 x 65536 values the order statistics come from a sample's bracket: still exact,
+    # and exact too when the strided sample misleads (every sampled value is 0 here).
+    rng = np.random.default_rng(7)
+    n = 700_001
+    x = {
+        "uniform": rng.random(n, dtype=np.float32),
+        "ties": np.round(rng.random(n) * 20).astype(np.float32),
+        "sorted": np.sort(rng.standard_normal(n).astype(np.float32)),
+        "sample_unlike_the_whole": rng.random(n, dtype=np.float32) + 1,
+    }[kind]
+    if kind == "sample_unlike_the_whole":
+        x[:: n // 65536] = 0
+    qs = (0.0, 0.5, 0.95, 0.999, 1.0)
+    np.testing.assert_allclose(quantiles(x, qs), np.quantile(x.astype(np.float64), qs), rtol=1e-12)

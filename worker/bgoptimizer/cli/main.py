@@ -8,12 +8,14 @@ and ``--help`` stay fast.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import sys
 from collections.abc import Sequence
 
 from .. import __version__
 from ..exceptions import BgoptError
+from .native_log import native_log_path, native_stderr_to
 
 __all__ = ["build_parser", "main"]
 
@@ -27,6 +29,11 @@ def build_parser() -> argparse.ArgumentParser:
         description="Sky-background removal with a gradient-descent-fitted spline.",
     )
     parser.add_argument("--version", action="version", version=f"bgoptimizer {__version__}")
+    parser.add_argument(
+        "--verbose",
+        action="store_true",
+        help="let TensorFlow's native start-up text through (else it goes to a log file)",
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in COMMANDS:
         importlib.import_module(f"{__package__}.{name}").add_parser(sub)
@@ -36,8 +43,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; exit code 0 on success, 2 on a usage or input error."""
     args = build_parser().parse_args(argv)
+    quiet_native = not args.verbose and args.command != "serve"  # the worker logs on its own
+    guard = native_stderr_to(native_log_path()) if quiet_native else contextlib.nullcontext()
     try:
-        return int(args.func(args) or 0)
+        with guard:
+            return int(args.func(args) or 0)
     except BgoptError as exc:
         print(f"bgoptimizer {args.command}: error: {exc}", file=sys.stderr)
         return 2

@@ -43,24 +43,50 @@ def midtones_for(b: float, t: float) -> float:
     return float(np.clip(m, MIDTONES_EPS, 1.0 - MIDTONES_EPS))
 
 
-def quantiles(values: np.ndarray, qs: Sequence[float]) -> list[float]:
-    """Linear-interpolation quantiles (numpy's default) of a 1-D array, in float64.
+_SAMPLE = 1 << 16
+"""Values in the sample that brackets each order statistic of a large array."""
 
-    One partition serves every requested quantile, so a 24-megapixel channel costs one pass.
+_BRACKET_SIGMAS = 8.0
+"""Half-width of a bracket, in standard deviations of a sample rank (misses are retried)."""
+
+
+def quantiles(values: np.ndarray, qs: Sequence[float]) -> list[float]:
+    """Linear-interpolation quantiles (numpy's default) of a 1-D array, in float64: exact.
+
+    A large array is not partitioned whole: a strided sample brackets each order statistic
+    needed, one comparison pass counts the values below the bracket and keeps the few inside
+    it, and a partition of those gives the exact value (a bracket that misses, possible for
+    a sample unlike the whole, falls back to partitioning everything).
     """
     n = values.size
     if n == 0:
         raise ParameterError("cannot stretch an image with no valid pixels")
     index = [q * (n - 1) for q in qs]
-    kth = sorted({min(int(np.floor(k)) + d, n - 1) for k in index for d in (0, 1)})
-    part = np.partition(values, kth)
     out = []
     for k in index:
         lo = int(np.floor(k))
-        hi = min(lo + 1, n - 1)
-        a, b = float(part[lo]), float(part[hi])
+        a, b = _order_statistics(values, lo, min(lo + 1, n - 1))
         out.append(a + (k - lo) * (b - a))
     return out
+
+
+def _order_statistics(values: np.ndarray, lo: int, hi: int) -> tuple[float, float]:
+    """The ``lo``-th and ``hi``-th smallest of ``values`` (``lo <= hi``, both 0-based)."""
+    n = values.size
+    if n > 8 * _SAMPLE:
+        sample = np.sort(values[:: n // _SAMPLE])
+        m = sample.size
+        spread = _BRACKET_SIGMAS * np.sqrt(m * 0.25) + 1
+        first = int(max(0, np.floor(lo / (n - 1) * (m - 1) - spread)))
+        last = int(min(m - 1, np.ceil(hi / (n - 1) * (m - 1) + spread)))
+        low, high = sample[first], sample[last]
+        below = int(np.count_nonzero(values < low))
+        inside = values[(values >= low) & (values <= high)]
+        if below <= lo and hi < below + inside.size:
+            part = np.partition(inside, sorted({lo - below, hi - below}))
+            return float(part[lo - below]), float(part[hi - below])
+    part = np.partition(values, sorted({lo, hi}))
+    return float(part[lo]), float(part[hi])
 
 
 @dataclass(frozen=True)
