@@ -287,7 +287,8 @@ def _coarse_model(
     spline: Spline, height: int, width: int, tolerance: float
 ) -> Callable[[int, int], np.ndarray] | None:
     """``(first, stop) -> (rows, W, C)`` bands of the upsampled model, or None when only
-    single-pixel cells would meet ``tolerance`` (then the exact evaluation is cheaper)."""
+    single-pixel cells would meet ``tolerance`` (then the exact evaluation is cheaper).
+    """
     scale = float(max(height, width))
     step = max(1, -(-max(height, width) // _COARSEST_CELLS))
     while step > 1:  # a step of 1 is the exact evaluation
@@ -322,7 +323,8 @@ def _band(
 ) -> np.ndarray:
     """Rows ``first .. stop`` of the model, (rows, W, C), from the (H, C, nodes) grid
     upsampled down the columns: channels before x, so the product's output needs no copy
-    before the one into the caller's image."""
+    before the one into the caller's image.
+    """
     windows = np.lib.stride_tricks.sliding_window_view(columns[first:stop], 4, axis=2)
     cells = np.matmul(windows, weights)  # (rows, C, cells, step)
     return cells.reshape(*cells.shape[:2], -1)[:, :, :width].transpose(0, 2, 1)
