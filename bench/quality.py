@@ -48,13 +48,13 @@ def run_case(name: str, seed: int, args: argparse.Namespace, params: FitParams) 
             background=sky.background,
             extended=sky.extended,
             missing=sky.missing,
-            model=result.background.pixels,
+            model=result.background,
         )
     fit = result.report["fit"]
     return {
         "case": name,
         "seed": seed,
-        **score_model(sky, result.background.pixels),
+        **score_model(sky, result.background),
         "cubic": cubic,
         "seconds": round(seconds, 3),
         "objects_pct": result.report.get("objects", {}).get("share_pct"),

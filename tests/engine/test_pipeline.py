@@ -14,7 +14,7 @@ from bgoptimizer.engine.report import PARAMETERS_PROPERTY
 from bgoptimizer.engine.stretch import StretchParams
 from bgoptimizer.engine.synthetic import make_sky
 from bgoptimizer.exceptions import CancelledError, FormatError, ParameterError
-from bgoptimizer.files import OutputPaths, run_files
+from bgoptimizer.files import OutputPaths, run_files, with_metadata
 from bgoptimizer.io import read_image, write_image
 from bgoptimizer.io.image import FitsKeyword, ImageData
 from bgoptimizer.params import FitParams
@@ -43,7 +43,7 @@ def _sha(path: Path) -> str:
 def test_outputs_keep_missing_zero_and_the_subtract_invariant(sky, fitted):
     image, result, _ = fitted
     np.testing.assert_array_equal(image.pixels, sky.image)  # input untouched
-    bg, corr = result.background.pixels, result.corrected.pixels
+    bg, corr = result.background, result.corrected
     assert bg.shape == corr.shape == sky.image.shape
     assert np.all(bg[sky.missing] == 0) and np.all(corr[sky.missing] == 0)
     med = np.array(result.report["correction"]["model_median"], np.float32)
@@ -53,14 +53,17 @@ def test_outputs_keep_missing_zero_and_the_subtract_invariant(sky, fitted):
 
 
 def test_metadata_history_and_parameters_property(fitted):
-    _, result, _ = fitted
-    for out in (result.background, result.corrected):
+    """The edges give every result the input's metadata, HISTORY and the parameters."""
+    image, result, _ = fitted
+    params = FitParams.from_mapping(FAST)
+    for pixels in (result.background, result.corrected, result.objects[..., None]):
+        out = with_metadata(image, pixels, params, "a result")
         assert out.keywords[0] == FitsKeyword("OBJECT", "'x'")
         history = [k.comment for k in out.keywords if k.name == "HISTORY"]
         assert history[0].startswith("bgoptimizer ") and all(len(h) <= 72 for h in history)
         prop = next(p for p in out.properties if p.id == PARAMETERS_PROPERTY)
         assert json.loads(prop.value)["epochs"] == 30
-    assert result.corrected.color_space == "RGB"
+    assert with_metadata(image, result.corrected, params, "x").color_space == "RGB"
 
 
 def test_report_contents(fitted):
@@ -170,7 +173,7 @@ def test_sky_above_the_white_point_is_fitted_not_clipped():
     y, x = np.mgrid[0:h, 0:w] / w
     truth = (0.05 + 0.04 * np.exp(3 * (x + y) - 5))[..., None].astype(np.float32)
     image = ImageData(truth + rng.normal(0, 2e-4, truth.shape).astype(np.float32))
-    model = run_image(image, FitParams(downscale=4, rejection_passes=0)).background.pixels
+    model = run_image(image, FitParams(downscale=4, rejection_passes=0)).background
     corner = truth[..., 0] >= np.quantile(truth, 0.95)
     span = float(np.ptp(truth))
     error = np.abs(model - truth)[..., 0]
@@ -216,7 +219,7 @@ def test_the_fit_is_compiled_ahead_for_the_working_image_it_gets(monkeypatch, si
 def test_the_object_map_marks_what_the_fit_was_kept_away_from():
     sky = make_sky(120, 180, gradients=("dome",), objects=("large_nebula",), seed=3)
     result = run_image(ImageData(sky.image, color_space="RGB"), FitParams())
-    objects = result.objects.pixels[..., 0]
+    objects = result.objects
     assert objects.shape == sky.image.shape[:2] and set(np.unique(objects)) <= {0.0, 1.0}
     assert result.report["objects"]["share_pct"] == pytest.approx(
         100 * objects[~sky.missing].mean(), abs=1e-3

@@ -6,22 +6,28 @@ arrays and returns arrays and a report.
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from .engine.masking import check_user_mask
 from .engine.pipeline import run_image
+from .engine.report import PARAMETERS_PROPERTY, history_lines
 from .engine.stretch import StretchParams
 from .exceptions import ParameterError
 from .io import read_image, write_image
 from .io.atomic import write_json
 from .io.dispatch import FITS_SUFFIXES, require_file
+from .io.image import ImageData, Property
 from .params import FitParams
 from .progress import JobProgress, ProgressHooks, Stage
 
-__all__ = ["OutputPaths", "run_files"]
+__all__ = ["OutputPaths", "run_files", "with_metadata"]
 
 
 @dataclass(frozen=True)
@@ -65,6 +71,21 @@ class OutputPaths:
                 raise ParameterError(f"output folder {out.parent} does not exist")
 
 
+def with_metadata(image: ImageData, pixels: np.ndarray, params: FitParams, what: str) -> ImageData:
+    """A result as an image: the input's metadata, HISTORY lines and the parameters property."""
+    out = image.derived(pixels, history=history_lines(params, what))
+    props = [p for p in out.properties if p.id != PARAMETERS_PROPERTY]
+    props.append(
+        Property(
+            PARAMETERS_PROPERTY,
+            "String",
+            json.dumps(params.to_dict()),
+            comment="bgoptimizer fit parameters",
+        )
+    )
+    return dataclasses.replace(out, properties=props)
+
+
 def run_files(
     input_path: Path,
     outputs: OutputPaths,
@@ -98,9 +119,13 @@ def run_files(
         mask = check_user_mask(read_image(Path(mask_path)).pixels, image.shape)
     result = run_image(image, params, mask=mask, hooks=progress, device=device, stretch=stretch)
     progress.stage(Stage.WRITING, "writing the results")
-    write_image(outputs.background, result.background)
-    write_image(outputs.corrected, result.corrected)
-    write_image(outputs.objects, result.objects)
+    what = {
+        outputs.background: (result.background, "background model"),
+        outputs.corrected: (result.corrected, f"background removed ({params.correction})"),
+        outputs.objects: (result.objects[..., None], "object map"),
+    }
+    for path, (pixels, description) in what.items():
+        write_image(path, with_metadata(image, pixels, params, description))
     report = result.report
     report["files"] = (
         dict(names)

@@ -10,8 +10,6 @@ fit checks within its loop too).
 from __future__ import annotations
 
 import contextlib
-import dataclasses
-import json
 import threading
 from dataclasses import dataclass
 from typing import Any
@@ -19,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from ..exceptions import ParameterError
-from ..io.image import ImageData, Property
+from ..io.image import ImageData
 from ..params import FitParams
 from ..progress import JobProgress, ProgressHooks, Stage
 from .correction import correct
@@ -29,7 +27,7 @@ from .fit.result import FitResult
 from .masking import missing_mask
 from .model import model_at, model_image
 from .preview import display_stretch
-from .report import PARAMETERS_PROPERTY, build_report, history_lines
+from .report import build_report
 from .stretch import StretchParams, fit_stretch
 from .working import Working, prepare, working_shape
 
@@ -38,16 +36,19 @@ __all__ = ["PipelineResult", "run_image"]
 
 @dataclass(frozen=True)
 class PipelineResult:
-    """Both images, the report and the final preview (about 512 pixels on the long side, in
-    [0, 1]; made only when someone listens to the progress events, else None).
+    """The results as arrays, the report and the final preview (about 512 pixels on the long
+    side, in [0, 1]; made only when someone listens to the progress events, else None). The
+    edges (:mod:`bgoptimizer.files`) give them the input's metadata and write them.
     """
 
-    background: ImageData
-    corrected: ImageData
+    background: np.ndarray
+    """(H, W, C) float32 linear background model."""
+    corrected: np.ndarray
+    """(H, W, C) float32 corrected image."""
     report: dict[str, Any]
     preview: np.ndarray | None
-    objects: ImageData
-    """What the model was kept away from: mono, 1 on blocks the fit rejected as objects."""
+    objects: np.ndarray
+    """(H, W) float32 object map: 1 on blocks the fit was kept away from as objects."""
 
 
 PREVIEW_LONG_SIDE = 512
@@ -167,15 +168,7 @@ def run_image(
     )
     objects = object_map(fit, work, missing)
     report["objects"] = object_share(objects, missing)
-    return PipelineResult(
-        background=_output(image, result.background, params, "background model"),
-        corrected=_output(
-            image, result.corrected, params, f"background removed ({params.correction})"
-        ),
-        report=report,
-        preview=preview,
-        objects=image.derived(objects[..., None], history=history_lines(params, "object map")),
-    )
+    return PipelineResult(result.background, result.corrected, report, preview, objects)
 
 
 def object_map(fit: FitResult, work: Working, missing: np.ndarray) -> np.ndarray:
@@ -213,17 +206,3 @@ def _compile_ahead(shape: tuple[int, int, int], params: FitParams, device: str) 
     thread = threading.Thread(target=run, name="bgoptimizer-compile-ahead", daemon=True)
     thread.start()
     return thread
-
-
-def _output(image: ImageData, pixels: np.ndarray, params: FitParams, what: str) -> ImageData:
-    out = image.derived(pixels, history=history_lines(params, what))
-    props = [p for p in out.properties if p.id != PARAMETERS_PROPERTY]
-    props.append(
-        Property(
-            PARAMETERS_PROPERTY,
-            "String",
-            json.dumps(params.to_dict()),
-            comment="bgoptimizer fit parameters",
-        )
-    )
-    return dataclasses.replace(out, properties=props)
