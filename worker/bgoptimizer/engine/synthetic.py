@@ -179,7 +179,7 @@ def make_sky(
             bg += glow
         else:
             bg += _ADDITIVE[name](y, x, frame, rng, channels)
-    extended = np.zeros_like(bg)
+    extended = np.zeros(bg.shape)  # float64, as the sum of the objects always was
     if "galaxy" in objects:
         extended += _galaxy(y, x, frame, rng, channels, scale)
     if "nebula" in objects:
