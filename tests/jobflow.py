@@ -59,7 +59,11 @@ def run_job(client: httpx.Client, image: Path, timeout: float = 300) -> JobOutco
     created = client.post("/v1/jobs", json={"params": QUICK, "name": image.stem})
     assert created.status_code == 201, created.text
     job_id = created.json()["id"]
-    uploaded = client.put(f"/v1/jobs/{job_id}/image", content=image.read_bytes())
+    uploaded = client.put(
+        f"/v1/jobs/{job_id}/image",
+        content=image.read_bytes(),
+        headers={"Content-Type": "application/octet-stream"},
+    )
     assert uploaded.status_code == 200, uploaded.text
     started = client.post(f"/v1/jobs/{job_id}/start")
     assert started.status_code == 202, started.text
