@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from bgoptimizer.engine.pipeline import run_image
-from bgoptimizer.engine.synthetic import CASES, INVENTED_LIMIT, score_model
+from bgoptimizer.engine.synthetic import CASES, INVENTED_LIMIT, SMALL_CASES, score_model
 from bgoptimizer.io.image import ImageData
 from bgoptimizer.params import FitParams, param_specs
 from cubic import fit_cubic
@@ -137,6 +137,12 @@ def main() -> None:
         "cubic_summary": summarise([{**r["cubic"], "seconds": 0.0} for r in rows]),
         "cases_worse_than_cubic": [r["case"] + f"@{r['seed']}" for r in rows if not _as_good(r)],
     }
+    small = [r for r in rows if r["case"] in SMALL_CASES]
+    large = [r for r in rows if r["case"] not in SMALL_CASES]
+    for name, part in (("small_objects", small), ("large_objects", large)):
+        if part and len(part) < len(rows):  # the README reports the two sets apart
+            out[f"summary_{name}"] = summarise(part)
+            out[f"cubic_summary_{name}"] = summarise([{**r["cubic"], "seconds": 0.0} for r in part])
     if not args.quiet:
         out["cases"] = rows
     print(json.dumps(out, indent=2))

@@ -39,7 +39,9 @@ def test_kill_9_then_restart(tmp_path: Path, inputs: dict[str, Path]) -> None:
         engine = first.engine_pid()
         (data / "jobs" / interrupted / "work").mkdir(exist_ok=True)
         (data / "jobs" / interrupted / "work" / "corrected.xisf").write_bytes(b"half")
+        cut_short = data / "jobs" / done / ".job.json.a1b2c3d4.tmp"  # a record write killed
         first.stop(signal.SIGKILL)
+        cut_short.write_bytes(b'{"half')
         deadline = time.monotonic() + 10
         while _pid_alive(engine) and time.monotonic() < deadline:
             time.sleep(0.1)
@@ -56,6 +58,7 @@ def test_kill_9_then_restart(tmp_path: Path, inputs: dict[str, Path]) -> None:
         r = second.client.get(f"/v1/jobs/{interrupted}/result/corrected.xisf")
         assert r.status_code == 409 and r.json()["error"]["code"] == "not_ready"
         assert not (data / "jobs" / interrupted / "work").exists()
+        assert not cut_short.exists()
         assert second.status(refused)["state"] == "created"
         assert second.wait(queued, timeout=90)["state"] == "done"
     finally:

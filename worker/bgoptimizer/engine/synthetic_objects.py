@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-__all__ = ["LARGE_OBJECTS", "dark_cloud", "edge_point"]
+__all__ = ["LARGE_OBJECTS", "dark_cloud", "edge_point", "large_nebula"]
 
 Grid = np.ndarray
 Frame = tuple[float, float]

@@ -19,6 +19,7 @@ from typing import Any
 
 from ..engine.stretch import StretchParams
 from ..exceptions import JobError
+from ..io.atomic import remove_stale_temporaries
 from .engine_host import EngineHost
 from .errors import QueueFullError
 from .layout import PART_PREFIX, PREVIEW_FILE, RESULT_FILES
@@ -309,6 +310,7 @@ class Runner:
             shutil.rmtree(paths.work, ignore_errors=True)
             for part in paths.root.glob(f"{PART_PREFIX}*"):
                 part.unlink(missing_ok=True)
+            remove_stale_temporaries(paths.record, min_age_s=0)  # a job.json write cut short
             if record.state == JobState.RUNNING:
                 text = "worker restarted"
                 self.store.update(
