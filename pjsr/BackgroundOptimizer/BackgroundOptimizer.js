@@ -17,12 +17,16 @@
 #include "lib/engine/jobflow.js"
 #include "lib/engine/display.js"
 #include "lib/engine/launch.js"
+#include "lib/engine/instance.js"
+#include "lib/engine/help.js"
+#include "lib/engine/batch.js"
 #include "lib/pi/http.js"
 #include "lib/pi/io.js"
 #include "lib/pi/settings.js"
 #include "lib/pi/job.js"
 #include "lib/pi/preview.js"
 #include "lib/pi/launcher.js"
+#include "lib/pi/batch.js"
 #include "lib/pi/dialog.js"
 
 BGX.TITLE = "BackgroundOptimizer";

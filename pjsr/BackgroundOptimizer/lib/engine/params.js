@@ -10,20 +10,34 @@ BGX.params = (function () {
 
    /* Every fit parameter the worker knows; ui: false hides it from the dialog (defaults apply). */
    var TABLE = [
-      { name: "samples", type: "int", def: 32, min: 3, max: 512, label: "Samples N", ui: true },
-      { name: "order", type: "int", def: 2, min: 1, max: 4, label: "Spline order", ui: true },
-      { name: "downscale", type: "int", def: 0, min: 0, max: 256, label: "Downscale (0 = auto)", ui: true },
-      { name: "downscale_function", type: "str", def: "median", choices: ["median", "mean"], label: "Block reduction", ui: true },
-      { name: "quantile", type: "float", def: 0.95, min: 0.5, max: 1.0, label: "Stretch quantile", ui: true, precision: 3 },
-      { name: "target", type: "float", def: 0.25, min: 0.01, max: 0.9, label: "Target background", ui: true, precision: 3 },
-      { name: "threshold_min", type: "float", def: 0.0, min: 0.0, max: 10.0, label: "Threshold min", ui: true, precision: 3 },
-      { name: "threshold_max", type: "float", def: 10.0, min: 0.0, max: 10.0, label: "Threshold max", ui: true, precision: 3 },
-      { name: "initializer", type: "str", def: "grid", choices: ["grid", "random"], label: "Initialiser", ui: true },
-      { name: "epochs", type: "int", def: 1000, min: 1, max: 100000, label: "Epochs", ui: true },
-      { name: "alpha", type: "float", def: 2.0, min: 0.0, max: 1000.0, label: "Alpha", ui: true, precision: 2 },
-      { name: "learning_rate", type: "float", def: 0.01, min: 0.0, max: 1.0, exclusiveMin: true, label: "Learning rate", ui: true, precision: 5 },
-      { name: "correction", type: "str", def: "subtract", choices: ["subtract", "divide"], label: "Correction", ui: true },
-      { name: "seed", type: "int", def: 0, min: 0, max: 2147483647, label: "Seed", ui: true },
+      { name: "samples", type: "int", def: 32, min: 3, max: 512, label: "Samples N", ui: true, section: "Model",
+        tip: "Number of spline samples the fit places and moves over the sky. Raise it (48-96) for complex or local gradients; lower it (16-24) for simple gradients or small images, which also fits faster." },
+      { name: "order", type: "int", def: 2, min: 1, max: 4, label: "Spline order", ui: true, section: "Model",
+        tip: "Order of the polyharmonic spline: 1 linear, 2 thin plate, 3 cubic. Keep 2 for most skies; raise it for a smoother model, lower it only to follow sharp local changes." },
+      { name: "downscale", type: "int", def: 0, min: 0, max: 256, label: "Downscale (0 = auto)", ui: true, section: "Model",
+        tip: "Block size the image is reduced by before the fit (0: chosen from the image size). Raise it to fit faster on large images; lower it when small-scale parts of the gradient are missed." },
+      { name: "downscale_function", type: "str", def: "median", choices: ["median", "mean"], label: "Block reduction", ui: true, section: "Model",
+        tip: "How each block is reduced: median ignores stars and hot pixels, mean keeps more faint signal. Keep median unless the image is noisy and has few stars." },
+      { name: "quantile", type: "float", def: 0.95, min: 0.5, max: 1.0, label: "Stretch quantile", ui: true, section: "Stretch",
+        tip: "Scale of the working stretch: this share of the sky maps below white. Lower it when bright objects fill much of the frame; check the preview after each change.", precision: 3 },
+      { name: "target", type: "float", def: 0.25, min: 0.01, max: 0.9, label: "Target background", ui: true, section: "Stretch",
+        tip: "Background brightness of the working stretch (0.25 is the usual STF look). Raise it to see and fit faint gradients of dark skies; lower it for bright skies.", precision: 3 },
+      { name: "threshold_min", type: "float", def: 0.0, min: 0.0, max: 10.0, label: "Threshold min", ui: true, section: "Stretch",
+        tip: "Stretched pixels darker than this are left out of the fit (red tint in the preview). Raise it to exclude dark dust lanes or borders of missing data.", precision: 3 },
+      { name: "threshold_max", type: "float", def: 10.0, min: 0.0, max: 10.0, label: "Threshold max", ui: true, section: "Stretch",
+        tip: "Stretched pixels brighter than this are left out of the fit (red tint). Lower it (e.g. 0.8) to exclude stars, galaxy cores and bright nebulae from the model.", precision: 3 },
+      { name: "initializer", type: "str", def: "grid", choices: ["grid", "random"], label: "Initialiser", ui: true, section: "Model",
+        tip: "Where the samples start: a regular grid, or random positions (repeatable with the seed). Keep grid; try random when a fit ends in a poor model." },
+      { name: "epochs", type: "int", def: 1000, min: 1, max: 100000, label: "Epochs", ui: true, section: "Model",
+        tip: "Largest number of optimisation steps; the fit stops earlier once it no longer improves. Raise it when the report says the limit was reached; lower it for quick trials." },
+      { name: "alpha", type: "float", def: 2.0, min: 0.0, max: 1000.0, label: "Alpha", ui: true, section: "Model",
+        tip: "Weight of the penalty on a model above the image. Raise it when the model rises into nebulosity or galaxies; lower it when the model stays below the sky.", precision: 2 },
+      { name: "learning_rate", type: "float", def: 0.01, min: 0.0, max: 1.0, exclusiveMin: true, label: "Learning rate", ui: true, section: "Model",
+        tip: "Step size of the optimiser. Lower it when the loss jumps about or the model oscillates; raise it when the fit creeps and stops at the epoch limit.", precision: 5 },
+      { name: "correction", type: "str", def: "subtract", choices: ["subtract", "divide"], label: "Correction", ui: true, section: "Correction",
+        tip: "Subtract the model for additive gradients (light pollution, airglow, moonlight); divide by it for multiplicative ones (vignetting, flat-field residue)." },
+      { name: "seed", type: "int", def: 0, min: 0, max: 2147483647, label: "Seed", ui: true, section: "Model",
+        tip: "Seed of every random choice of the fit. Keep it to repeat a result exactly; change it to get another fit with the same settings." },
       { name: "error_weight", type: "float", def: 1.0, min: 0.0, max: 1000.0, ui: false },
       { name: "colour_weight", type: "float", def: 1.0, min: 0.0, max: 1000.0, ui: false },
       { name: "overshoot_weight", type: "float", def: 1.0, min: 0.0, max: 1000.0, ui: false },
@@ -40,16 +54,36 @@ BGX.params = (function () {
       { name: "preview_every", type: "int", def: 25, min: 0, max: 100000, ui: false }
    ];
 
-   /* Script options that are not fit parameters. */
+   /*
+    * Script options that are not fit parameters. instance: false keeps an option out of process
+    * icons: the token is a secret (icons are saved in projects that get shared), and the zoom is
+    * the dialog's state, not a processing choice.
+    */
    var OPTIONS = [
-      { name: "workerUrl", type: "str", def: "http://127.0.0.1:8765" },
-      { name: "token", type: "str", def: "" },
-      { name: "workerProgram", type: "str", def: "" },
-      { name: "stopWorkerOnClose", type: "bool", def: false },
-      { name: "openBackground", type: "bool", def: true },
-      { name: "closeWhenDone", type: "bool", def: false },
-      { name: "replaceTarget", type: "bool", def: false },
-      { name: "zoomToFit", type: "bool", def: true }
+      { name: "workerUrl", type: "str", def: "http://127.0.0.1:8765", section: "Worker",
+        tip: "Address of the bgoptimizer worker, e.g. http://127.0.0.1:8765. Change it only for a worker on another port or machine (the docker image, a GPU box)." },
+      { name: "token", type: "str", def: "", instance: false, section: "Worker",
+        tip: "The worker's token (--token / BGOPT_TOKEN), shown as dots. Leave it empty for a local worker without one; the docker image needs it." },
+      { name: "workerProgram", type: "str", def: "", section: "Worker",
+        tip: "The bgoptimizer program (e.g. ~/bgopt/.venv/bin/bgoptimizer) or its Python environment's folder (~/bgopt/.venv). Set it once: when nothing answers at a local address, the script offers to start a worker with it." },
+      { name: "stopWorkerOnClose", type: "bool", def: false, section: "Worker",
+        tip: "Stop a worker this script started when the dialog closes. Leave it off to keep the worker running, warm and ready for the next run." },
+      { name: "openBackground", type: "bool", def: true, section: "Correction",
+        tip: "Open the fitted background model as a window too. Untick it to keep only the corrected image (like the discard option of ABE/DBE)." },
+      { name: "closeWhenDone", type: "bool", def: false, section: "Correction",
+        tip: "Close this dialog once the results are open. Tick it when one run is all you need; leave it off to tune and run again." },
+      { name: "replaceTarget", type: "bool", def: false, section: "Correction",
+        tip: "Write the corrected image into the target view (one undoable step) instead of a new window. Leave it off to compare before and after." },
+      { name: "zoomToFit", type: "bool", def: true, instance: false, section: "Preview",
+        tip: "Whether the preview fits the image to its area (Fit) or shows one preview pixel per screen pixel (1:1)." },
+      { name: "batchSource", type: "str", def: "files", choices: ["files", "views"], section: "Batch",
+        tip: "What a batch runs on: the files in the list, or every image open in PixInsight. Choose the open images for masters you already have open." },
+      { name: "batchOutputDir", type: "str", def: "", section: "Batch",
+        tip: "Folder the batch writes one <name>_corrected file per input to. Use a folder apart from the inputs to keep originals and results separate." },
+      { name: "batchFormat", type: "str", def: "xisf", choices: ["xisf", "fits"], section: "Batch",
+        tip: "File format of the batch outputs: XISF keeps every PixInsight property; FITS for other software." },
+      { name: "batchOverwrite", type: "bool", def: false, section: "Batch",
+        tip: "Replace outputs that already exist. Off: an input whose output exists and is newer than the input is skipped, so a stopped batch resumes where it left off." }
    ];
 
    var SETTINGS_PREFIX = "BackgroundOptimizer/";
@@ -65,6 +99,11 @@ BGX.params = (function () {
 
    function allEntries() {
       return TABLE.concat(OPTIONS);
+   }
+
+   /* The entry of a fit parameter or a script option, or null. */
+   function entry(name) {
+      return byName(name) || OPTIONS.filter(function (o) { return o.name === name; })[0] || null;
    }
 
    /* A fresh settings object: every parameter and option at its default. */
@@ -144,8 +183,7 @@ BGX.params = (function () {
       settingsKeys().forEach(function (k) {
          var v = read(k.key, k.type);
          if (v !== undefined && v !== null) {
-            var e = byName(k.name) || OPTIONS.filter(function (o) { return o.name === k.name; })[0];
-            if (problem(e, v) === null) {
+            if (problem(entry(k.name), v) === null) {
                values[k.name] = v;
             }
          }
@@ -164,6 +202,9 @@ BGX.params = (function () {
       TABLE: TABLE,
       OPTIONS: OPTIONS,
       byName: byName,
+      entry: entry,
+      allEntries: allEntries,
+      problem: problem,
       defaults: defaults,
       validate: validate,
       toRequest: toRequest,
