@@ -29,7 +29,7 @@ BGX.help = (function () {
          "above, and written to the output folder.",
       batchAdd: "Add image files to the batch list. Files already in the list are not added twice.",
       batchRemove: "Remove the selected files from the batch list.",
-      batchClear: "Remove every file from the batch list.",
+      batchClear: "Remove every file from the batch list, to start a new batch.",
       batchSelectDir: "Choose the folder the batch writes its outputs to.",
       batchRun: "Run the batch: one job per input on the worker, one after another, with the settings above. " +
          "A file that fails is reported and the batch goes on; Cancel stops after cleaning up the current one."
