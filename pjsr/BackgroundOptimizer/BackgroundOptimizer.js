@@ -27,15 +27,36 @@
 #include "lib/pi/preview.js"
 #include "lib/pi/launcher.js"
 #include "lib/pi/batch.js"
+#include "lib/pi/viewtarget.js"
 #include "lib/pi/dialog.js"
 
 BGX.TITLE = "BackgroundOptimizer";
 BGX.VERSION = "0.1.0";
 
+/*
+ * From the Script menu: the dialog with the saved settings. From a process icon (New Instance):
+ * the icon's parameters over the saved settings; dropped onto an image (isViewTarget) it runs
+ * there without the dialog; executed globally it opens the dialog with them.
+ */
 function main() {
    CoreApplication.ensureMinimumVersion(1, 9, 4);
    console.writeln("<end><cbr><b>" + BGX.TITLE + " " + BGX.VERSION + "</b>");
-   const dialog = new BGX.Dialog;
+   let values = BGX.settings.load();
+   if (Parameters.isViewTarget || Parameters.isGlobalTarget) {
+      const icon = BGX.settings.importInstance(values);
+      icon.notes.forEach((n) => console.noteln(BGX.TITLE + ": " + n));
+      icon.problems.forEach((p) => console.warningln(BGX.TITLE + ": " + p));
+      if (Parameters.isViewTarget) {
+         if (icon.problems.length > 0) {
+            console.criticalln(BGX.TITLE + ": not run: correct the process icon's parameters (open it, fix, New Instance).");
+            return;
+         }
+         BGX.runOnView(Parameters.targetView, icon.values);
+         return;
+      }
+      values = icon.values;
+   }
+   const dialog = new BGX.Dialog(values);
    dialog.execute();
 }
 

@@ -7,11 +7,11 @@
  */
 const test = require("node:test");
 const assert = require("node:assert/strict");
-const fs = require("node:fs");
 const path = require("node:path");
 const { runScript, pumpUntil, leftovers } = require("./script-env");
 const { startWorker, REAL_XISF } = require("./helpers");
 const { stateOf } = require("./shim/strict");
+const { readFits } = require("./shim/files");
 
 const TOKEN = "s3cret-token";
 const MONO = path.join(REAL_XISF, "xisfsharp_400x300-f32.xisf");
@@ -19,35 +19,10 @@ const RGB = path.join(REAL_XISF, "xisfits_xisf-image-rgb-256x256-16bits.xisf");
 const FAST = { samples: 8, epochs: 30, downscale: 8, preview_every: 5 };
 const M51 = path.resolve(REAL_XISF, "../../fits/nebulosa_M51.F32.Mono.fits");
 
-/* The pixels of a BITPIX -32 mono FITS file: {width, height, plane}. */
-function readFitsF32(file) {
-   const buf = fs.readFileSync(file);
-   const cards = {};
-   let end = 0;
-   for (let i = 0; ; i += 80) {
-      const card = buf.toString("latin1", i, i + 80);
-      const m = /^(\S+)\s*=\s*(\S+)/.exec(card);
-      if (m) {
-         cards[m[1]] = m[2];
-      }
-      if (card.startsWith("END ")) {
-         end = Math.ceil((i + 80) / 2880) * 2880;
-         break;
-      }
-   }
-   assert.equal(cards.BITPIX, "-32");
-   const width = Number(cards.NAXIS1);
-   const height = Number(cards.NAXIS2);
-   const plane = new Float32Array(width * height);
-   for (let k = 0; k < plane.length; ++k) {
-      plane[k] = buf.readFloatBE(end + 4 * k);
-   }
-   return { width, height, plane };
-}
-
 /* Code for runScript's setup: the real M51 frame as an open window, `target`. */
 function openM51(run, world) {
-   const m51 = readFitsF32(M51);
+   const fits = readFits(M51);
+   const m51 = { width: fits.width, height: fits.height, plane: fits.planes[0] };
    run("var m51 = {}");
    Object.assign(run("m51"), m51);
    run(`var target = new ImageWindow(m51.width, m51.height, 1, 32, true, false, "M51");

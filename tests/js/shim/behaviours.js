@@ -120,6 +120,10 @@ function behaviours(world, C) {
          writeTextFile(p, text) { fs.writeFileSync(p, text, "utf8"); },
          extractName(p) { return path.basename(p, path.extname(p)); },
          extractNameAndExtension(p) { return path.basename(p); },
+         extractExtension(p) { return path.extname(p); },
+         extractDirectory(p) { return path.dirname(p); },
+         move(from, to) { fs.renameSync(from, to); },
+         createDirectory(p, parents) { fs.mkdirSync(p, { recursive: parents !== false }); },
          get systemTempDirectory() { return world.tempDir; },
          get homeDirectory() { return world.homeDir; }
       }
@@ -141,6 +145,16 @@ function behaviours(world, C) {
          end() { S(this).list = []; },
          get name() { return path.basename(S(this).current); },
          get isFile() { return fs.statSync(S(this).current).isFile(); }
+      }
+   };
+
+   const FileInfo = {
+      init(self, a) { S(self).path = a[0]; },
+      proto: {
+         get exists() { return fs.existsSync(S(this).path); },
+         get isFile() { return fs.existsSync(S(this).path) && fs.statSync(S(this).path).isFile(); },
+         get lastModified() { return fs.statSync(S(this).path).mtime; },
+         get size() { return fs.statSync(S(this).path).size; }
       }
    };
 
@@ -327,6 +341,21 @@ function behaviours(world, C) {
          show() { S(this).shown = true; world.shown.push(S(this).mainView.id); },
          zoomToFit() { S(this).zoomedToFit = true; },
          bringToFront() { world.fronted.push(S(this).mainView.id); },
+         /* What PixInsight writes for a 32-bit float window, by the path's extension. */
+         saveAs(p) {
+            const img = S(S(this).mainView.image);
+            const kw = S(this).keywords.map((k) => ({ name: k.name, value: k.value, comment: k.comment }));
+            if (/\.xisf$/i.test(p)) {
+               files.writeXisf(p, img.width, img.height, img.planes, kw);
+            } else if (/\.(fits?|fts)$/i.test(p)) {
+               files.writeFits(p, img.width, img.height, img.planes, kw);
+            } else {
+               throw new Error(`shim: no file format for ${p}`);
+            }
+            S(this).filePath = p;
+            world.saved.push(p);
+            return true;
+         },
          forceClose() {
             S(this).closed = true;
             world.windows.splice(world.windows.indexOf(this), 1);
@@ -334,7 +363,7 @@ function behaviours(world, C) {
       },
       statics: {
          open(p) {
-            const data = files.readXisf(p);
+            const data = /\.(fits?|fts)$/i.test(p) ? files.readFits(p) : files.readXisf(p);
             const id = path.basename(p).replace(/\.[^.]*$/, "").replace(/[^A-Za-z0-9_]/g, "_").replace(/^([0-9])/, "_$1");
             const win = new C.ImageWindow(data.width, data.height, data.channels, 32, true, data.channels === 3, id);
             if (!data.planes) {
@@ -423,10 +452,22 @@ function behaviours(world, C) {
          if (a[0] !== undefined && a[0] !== null && !(a[0] instanceof C.Control)) {
             throw new Error("PJSR: a control's parent must be a Control");
          }
-         Object.assign(S(self), { updates: 0, enabled: true, visible: true, width: 480, height: 360 });
+         Object.assign(S(self), { updates: 0, enabled: true, visible: true, width: 480, height: 360, parent: a[0] || null });
          world.controls.push(self);
       },
       proto: {
+         get parent() { return S(this).parent; },
+         /* the Dialog a control belongs to (what a handler's this.dialog reads) */
+         get dialog() {
+            for (let c = this; c; c = S(c).parent) {
+               if (c instanceof C.Dialog) {
+                  return c;
+               }
+            }
+            return null;
+         },
+         get font() { return S(this).font || new C.Font(); },
+         set font(f) { S(this).font = f; },
          get enabled() { return S(this).enabled; },
          set enabled(v) { S(this).enabled = Boolean(v); },
          get width() { return S(this).width; },
@@ -435,6 +476,8 @@ function behaviours(world, C) {
          repaint() { S(this).updates += 1; }
       }
    };
+   /* A font 7 pixels per character wide (what aligned labels measure with). */
+   const Font = { proto: { width(text) { return 7 * String(text).length; } } };
    const Dialog = {
       proto: {
          execute() {
@@ -453,7 +496,85 @@ function behaviours(world, C) {
             return S(this).result;
          },
          ok() { S(this).result = 1; },
-         cancel() { S(this).result = 0; }
+         cancel() { S(this).result = 0; },
+         /* The New Instance triangle: PixInsight makes an icon of the Parameters set now. */
+         newInstance() { world.newInstances.push(new Map(world.parameters)); }
+      },
+      statics: {
+         browseScriptDocumentation(name) { world.documentation.push(name); return world.documentationInstalled; }
+      }
+   };
+
+   /* Process-instance parameters; PixInsight keeps them as text (Parameters.get returns a string). */
+   const Parameters = {
+      statics: {
+         set(id, value) {
+            if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(id)) {
+               throw new Error(`PJSR: invalid parameter id '${id}'`);
+            }
+            world.parameters.set(id, String(value));
+         },
+         get(id) {
+            if (!world.parameters.has(id)) {
+               throw new Error(`shim: Parameters.get('${id}') of a parameter that is not there`);
+            }
+            return world.parameters.get(id);
+         },
+         has(id) { return world.parameters.has(id); },
+         remove(id) { world.parameters.delete(id); },
+         clear() { world.parameters.clear(); },
+         get isGlobalTarget() { return world.instanceTarget === "global"; },
+         get isViewTarget() { return world.instanceTarget === "view"; },
+         get targetView() { return world.instanceTarget === "view" ? world.targetView : null; }
+      }
+   };
+
+   /* File dialogs answer with world.fileAnswers (an array of paths, a folder, or null: Cancel). */
+   const OpenFileDialog = {
+      proto: {
+         execute() {
+            const answer = world.fileAnswers.shift();
+            S(this).names = answer || [];
+            return Boolean(answer);
+         },
+         get fileNames() { return S(this).names.slice(); },
+         get fileName() { return S(this).names[0] || ""; }
+      }
+   };
+   const GetDirectoryDialog = {
+      proto: {
+         execute() {
+            const answer = world.fileAnswers.shift();
+            S(this).dir = answer || "";
+            return Boolean(answer);
+         },
+         get directory() { return S(this).dir; }
+      }
+   };
+   const TreeBox = {
+      init(self) { S(self).nodes = []; },
+      proto: {
+         get numberOfChildren() { return S(this).nodes.length; },
+         child(i) { return S(this).nodes[i]; },
+         childIndex(node) { return S(this).nodes.indexOf(node); },
+         remove(i) { S(this).nodes.splice(i, 1); },
+         clear() { S(this).nodes = []; },
+         get selectedNodes() { return S(this).nodes.filter((n) => n.selected); }
+      }
+   };
+   const TreeBoxNode = {
+      init(self, a) {
+         Object.assign(S(self), { texts: [], tips: [] });
+         self.selected = false;
+         if (a[0] instanceof C.TreeBox) {
+            S(a[0]).nodes.push(self);
+         }
+      },
+      proto: {
+         setText(col, text) { S(this).texts[col] = text; },
+         text(col) { return S(this).texts[col] || ""; },
+         setToolTip(col, text) { S(this).tips[col] = text; },
+         toolTip(col) { return S(this).tips[col] || ""; }
       }
    };
    const ComboBox = {
@@ -583,8 +704,8 @@ function behaviours(world, C) {
    const NetworkTransfer = networkTransfer(world, fromBuffer);
 
    return {
-      Rect, Point, ByteArray, File, FileFind, Image, Bitmap, View, ImageWindow, FITSKeyword, FileFormat,
-      FileFormatInstance, Settings, CoreApplication, Control, Dialog, ComboBox, ViewList, NumericEdit,
+      Rect, Point, ByteArray, File, FileFind, FileInfo, Parameters, OpenFileDialog, GetDirectoryDialog, TreeBox, TreeBoxNode, Image, Bitmap, View, ImageWindow, FITSKeyword, FileFormat,
+      FileFormatInstance, Settings, CoreApplication, Control, Font, Dialog, ComboBox, ViewList, NumericEdit,
       NumericControl, Sizer, Timer, MessageBox, Graphics, NetworkTransfer, ExternalProcess
    };
 }

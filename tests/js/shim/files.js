@@ -2,7 +2,8 @@
 /*
  * Real file formats for the shim: a minimal monolithic XISF writer/reader (uncompressed
  * Float32 planar, FITS keywords) so FileFormatInstance and ImageWindow.open work on real files
- * the worker reads and writes, and PNG header parsing for Bitmap(path).
+ * the worker reads and writes, a BITPIX -32 FITS writer/reader (what ImageWindow.saveAs of a
+ * 32-bit float window writes), and PNG header parsing for Bitmap(path).
  */
 const fs = require("node:fs");
 const zlib = require("node:zlib");
@@ -88,6 +89,77 @@ function readXisf(path) {
    return { width, height, channels, sampleFormat, keywords, planes, properties: /<Property\s/.test(header) };
 }
 
+const FITS_BLOCK = 2880;
+
+/* One 80-character FITS header card. */
+function card(name, value, comment) {
+   const left = name.padEnd(8) + "= " + String(value).padStart(20);
+   return (comment ? left + " / " + comment : left).padEnd(80).slice(0, 80);
+}
+
+/* Write planes (Float32Array per channel) as a BITPIX -32 FITS file (NAXIS3 for colour). */
+function writeFits(path, width, height, planes, keywords) {
+   const cards = [card("SIMPLE", "T"), card("BITPIX", -32), card("NAXIS", planes.length > 1 ? 3 : 2),
+      card("NAXIS1", width), card("NAXIS2", height)];
+   if (planes.length > 1) {
+      cards.push(card("NAXIS3", planes.length));
+   }
+   for (const k of keywords || []) {
+      if (!/^(SIMPLE|BITPIX|NAXIS\d*|END)$/.test(k.name)) {
+         cards.push(card(k.name, k.value, k.comment));
+      }
+   }
+   cards.push("END".padEnd(80));
+   const header = Buffer.from(cards.join("").padEnd(Math.ceil(cards.length * 80 / FITS_BLOCK) * FITS_BLOCK), "latin1");
+   const n = width * height;
+   const data = Buffer.alloc(Math.ceil(n * planes.length * 4 / FITS_BLOCK) * FITS_BLOCK);
+   planes.forEach((plane, c) => {
+      /* FITS rows run bottom-up; PixInsight flips on read and write, so row 0 is the image's top */
+      for (let i = 0; i < n; ++i) {
+         data.writeFloatBE(plane[i], (c * n + i) * 4);
+      }
+   });
+   fs.writeFileSync(path, Buffer.concat([header, data]));
+}
+
+/* Read a BITPIX -32 FITS file: {width, height, channels, keywords, planes}; throws on others. */
+function readFits(path) {
+   const buf = fs.readFileSync(path);
+   if (buf.toString("latin1", 0, 9) !== "SIMPLE  =") {
+      throw new Error(`not a FITS file: ${path}`);
+   }
+   const cards = {};
+   const keywords = [];
+   let end = 0;
+   for (let i = 0; i + 80 <= buf.length; i += 80) {
+      const text = buf.toString("latin1", i, i + 80);
+      const m = /^(\S+)\s*=\s*('[^']*'|\S+)(?:\s*\/\s*(.*\S))?/.exec(text);
+      if (m) {
+         cards[m[1]] = m[2];
+         keywords.push({ name: m[1], value: m[2], comment: m[3] || "" });
+      }
+      if (text.startsWith("END ")) {
+         end = Math.ceil((i + 80) / FITS_BLOCK) * FITS_BLOCK;
+         break;
+      }
+   }
+   if (cards.BITPIX !== "-32") {
+      throw new Error(`shim: FITS BITPIX ${cards.BITPIX} is not supported: ${path}`);
+   }
+   const width = Number(cards.NAXIS1);
+   const height = Number(cards.NAXIS2);
+   const channels = cards.NAXIS === "3" ? Number(cards.NAXIS3) : 1;
+   const planes = [];
+   for (let c = 0; c < channels; ++c) {
+      const plane = new Float32Array(width * height);
+      for (let k = 0; k < plane.length; ++k) {
+         plane[k] = buf.readFloatBE(end + 4 * (c * plane.length + k));
+      }
+      planes.push(plane);
+   }
+   return { width, height, channels, keywords: keywords.filter((k) => !/^(SIMPLE|BITPIX|NAXIS\d*)$/.test(k.name)), planes };
+}
+
 /* {width, height} of a PNG file; throws when it is not a PNG. Decodes nothing else. */
 function pngSize(path) {
    const buf = fs.readFileSync(path);
@@ -137,4 +209,4 @@ function makePng(width, height) {
    ]);
 }
 
-module.exports = { writeXisf, readXisf, pngSize, makePng };
+module.exports = { writeXisf, readXisf, writeFits, readFits, pngSize, makePng };

@@ -119,6 +119,8 @@ function createPjsr(options = {}) {
       graphicsOpen: 0, processEvents: 0, abortRequested: false, onExecute: null, minimumVersion: null,
       stringLimit: Infinity, decodedBytes: 0, freed: [], scaled: 0, shown: [], fronted: [], statistics: 0,
       uploadAnswerBody: true, onEvents: null,
+      parameters: new Map(), newInstances: [], instanceTarget: null, targetView: null, documentation: [],
+      documentationInstalled: true, fileAnswers: [], saved: [],
       freeId(base) {
          let id = base;
          for (let n = 1; world.windows.some((w) => w.mainView && w.mainView.id === id); ++n) {

@@ -81,9 +81,9 @@ BGX.params = (function () {
       { name: "batchOutputDir", type: "str", def: "", section: "Batch",
         tip: "Folder the batch writes one <name>_corrected file per input to. Use a folder apart from the inputs to keep originals and results separate." },
       { name: "batchFormat", type: "str", def: "xisf", choices: ["xisf", "fits"], section: "Batch",
-        tip: "File format of the batch outputs: XISF keeps every PixInsight property; FITS for other software." },
+        tip: "File format of the batch outputs. Keep XISF to keep every PixInsight property; choose FITS for other software." },
       { name: "batchOverwrite", type: "bool", def: false, section: "Batch",
-        tip: "Replace outputs that already exist. Off: an input whose output exists and is newer than the input is skipped, so a stopped batch resumes where it left off." }
+        tip: "Replace outputs that already exist. Leave it off and an input whose output exists and is newer than the input is skipped, so a stopped batch resumes where it left off." }
    ];
 
    var SETTINGS_PREFIX = "BackgroundOptimizer/";

@@ -1,7 +1,11 @@
 /*
  * BGX.Dialog: the BackgroundOptimizer window. UI only: values live in this.values (the engine's
- * settings object), the preview in BGX.Preview, the run in BGX.Job; every control's handler
- * updates this.values and, for the stretch parameters, re-stretches the preview (debounced).
+ * settings object), the preview in BGX.Preview, the run in BGX.Job, a batch in BGX.Batch; every
+ * control's handler updates this.values and, for the stretch parameters, re-stretches the
+ * preview (debounced). Controls sit under section bars (Target, Stretch, Model, Correction,
+ * Worker, Batch) with aligned labels; every tooltip comes from BGX.help (the parameter table).
+ * The bottom row is PixInsight's: New Instance triangle, documentation, Reset, then Execute,
+ * Cancel (stops a run) and Close.
  */
 
 BGX.STRETCH_PARAMS = ["quantile", "target", "threshold_min", "threshold_max"];
@@ -30,9 +34,13 @@ BGX.ProgressBar = class extends Control {
 };
 
 BGX.Dialog = class extends Dialog {
-   constructor() {
+   /* values: the settings to start from (the saved ones, or a process icon's over them). */
+   constructor(values) {
       super();
-      this.values = BGX.settings.load();
+      this.values = values || BGX.settings.load();
+      this.batch = null;
+      this.batchFiles = [];
+      this.labelWidth = this.font.width("Downscale (0 = auto):") + 8;
       this.preview = new BGX.Preview;
       this.job = null;
       this.windowTitle = BGX.TITLE + " " + BGX.VERSION;
@@ -51,6 +59,8 @@ BGX.Dialog = class extends Dialog {
       this.buildParameters();
       this.buildWorker();
       this.buildRun();
+      this.buildBatch();
+      this.buildTools();
       this.layout();
       this.onHide = () => this.shutdown();
       this.syncControls();
@@ -65,25 +75,50 @@ BGX.Dialog = class extends Dialog {
       return b;
    }
 
-   check(text, tip, name) {
+   /* A CheckBox for the boolean option name (its tooltip from the table). */
+   check(text, name) {
       const c = new CheckBox(this);
       c.text = text;
-      c.toolTip = tip;
+      c.toolTip = BGX.help.tip(name);
       c.onCheck = (checked) => { this.values[name] = checked; };
       return c;
    }
 
-   label(text) {
+   /* A right-aligned label of the common width, with the tooltip of what it labels. */
+   label(text, tip) {
       const l = new Label(this);
       l.text = text;
       l.textAlignment = TextAlignment.Right | TextAlignment.VertCenter;
+      l.setFixedWidth(this.labelWidth);
+      l.toolTip = tip;
       return l;
+   }
+
+   /* A row: the aligned label, then the controls (stretch 100 for the first unless told). */
+   row(text, tip, controls) {
+      const r = new HorizontalSizer;
+      r.spacing = 4;
+      r.add(this.label(text, tip));
+      controls.forEach((c, i) => r.add(c, i === 0 ? 100 : 0));
+      return r;
+   }
+
+   /* A ToolButton with a PixInsight resource icon. */
+   tool(icon, helpName, onClick) {
+      const b = new ToolButton(this);
+      b.icon = this.scaledResource(icon);
+      b.setScaledFixedSize(24, 24);
+      b.toolTip = BGX.help.tip(helpName);
+      if (onClick) {
+         b.onClick = onClick;
+      }
+      return b;
    }
 
    buildViews() {
       this.targetList = new ViewList(this);
       this.targetList.getMainViews();
-      this.targetList.toolTip = "The linear image to model";
+      this.targetList.toolTip = BGX.help.tip("target");
       if (!ImageWindow.activeWindow.isNull) {
          this.targetList.currentView = ImageWindow.activeWindow.mainView;
       }
@@ -91,7 +126,7 @@ BGX.Dialog = class extends Dialog {
       /* PCL ViewList.h: the list's "No View Selected" item gives a null currentView: no mask. */
       this.maskList = new ViewList(this);
       this.maskList.getMainViews();
-      this.maskList.toolTip = "Optional mask: pixels where it is below 0.5 are left out of the fit (No View Selected: none)";
+      this.maskList.toolTip = BGX.help.tip("mask");
       this.maskList.onViewSelected = () => this.selectMask();
    }
 
@@ -104,15 +139,15 @@ BGX.Dialog = class extends Dialog {
          if (e.choices) {
             const combo = new ComboBox(this);
             e.choices.forEach((c) => combo.addItem(c));
+            combo.toolTip = e.tip;
             combo.onItemSelected = (i) => this.setValue(e.name, e.choices[i]);
-            const row = new HorizontalSizer;
-            row.spacing = 4;
-            row.add(this.label(e.label + ":"));
-            row.add(combo, 100);
+            const row = this.row(e.label + ":", e.tip, [combo]);
             this.controlsByName[e.name] = { control: combo, sizer: row, entry: e };
          } else {
             const nc = new NumericControl(this);
             nc.label.text = e.label + ":";
+            nc.label.setFixedWidth(this.labelWidth);
+            nc.toolTip = e.tip;
             nc.setRange(e.exclusiveMin ? e.min + Math.pow(10, -(e.precision || 0)) : e.min, e.max);
             nc.slider.setRange(0, 1000);
             nc.setPrecision(e.type === "int" ? 0 : e.precision || 3);
@@ -124,72 +159,161 @@ BGX.Dialog = class extends Dialog {
 
    buildWorker() {
       this.urlEdit = new Edit(this);
-      this.urlEdit.toolTip = "Worker address, e.g. " + BGX.protocol.DEFAULT_URL;
+      this.urlEdit.toolTip = BGX.help.tip("workerUrl");
       this.urlEdit.onEditCompleted = () => { this.values.workerUrl = this.urlEdit.text.trim(); };
       this.tokenEdit = new Edit(this);
       this.tokenEdit.passwordMode = true;
-      this.tokenEdit.toolTip = "The worker's token (--token / BGOPT_TOKEN); empty if it has none";
+      this.tokenEdit.toolTip = BGX.help.tip("token");
       this.tokenEdit.onEditCompleted = () => { this.values.token = this.tokenEdit.text.trim(); };
-      this.testButton = this.button("Test connection", "Ask the worker for its version and device", () => this.testConnection());
+      this.testButton = this.button("Test connection", BGX.help.tip("testConnection"), () => this.testConnection());
       this.workerLabel = new Label(this);
       this.workerLabel.text = "Not checked";
       this.launcher = new BGX.Launcher(this, (text) => { this.workerLabel.text = text; });
+      this.launcher.label.setFixedWidth(this.labelWidth);
    }
 
    buildRun() {
-      this.replaceCheck = new CheckBox(this);
-      this.replaceCheck.text = "Replace target";
-      this.replaceCheck.toolTip = "Write the corrected image into the target view (undoable) instead of a new window";
-      this.replaceCheck.onCheck = (checked) => { this.values.replaceTarget = checked; };
-      this.backgroundCheck = this.check("Open background model", "Open the fitted background model as a window too (untick to discard it, like ABE/DBE)", "openBackground");
-      this.closeCheck = this.check("Close when done", "Close this dialog once the results are open", "closeWhenDone");
+      this.replaceCheck = this.check("Replace target", "replaceTarget");
+      this.backgroundCheck = this.check("Open background model", "openBackground");
+      this.closeCheck = this.check("Close when done", "closeWhenDone");
       this.progressBar = new BGX.ProgressBar(this);
       this.stageLabel = new Label(this);
       this.stageLabel.text = "Ready";
-      this.runButton = this.button("Run", "Send the image to the worker and fit the background", () => this.run());
-      this.cancelButton = this.button("Cancel", "Stop the running fit", () => this.cancelRun());
+      this.runButton = this.button("Execute", BGX.help.tip("execute"), () => this.run());
+      this.runButton.icon = this.scaledResource(":/icons/power.png");
+      this.cancelButton = this.button("Cancel", BGX.help.tip("cancel"), () => this.cancelRun());
+      this.cancelButton.icon = this.scaledResource(":/icons/cancel.png");
       this.cancelButton.enabled = false;
-      this.resetButton = this.button("Reset", "Restore every parameter to its default", () => this.reset());
-      this.closeButton = this.button("Close", "Close the dialog", () => this.ok());
+      this.closeButton = this.button("Close", BGX.help.tip("close"), () => this.ok());
+      this.closeButton.icon = this.scaledResource(":/icons/close.png");
+   }
+
+   /* The batch section: source, file list, output folder, format, overwrite, Run batch. */
+   buildBatch() {
+      const kinds = BGX.params.entry("batchSource").choices;
+      this.batchSourceCombo = new ComboBox(this);
+      this.batchSourceCombo.addItem("Files in the list");
+      this.batchSourceCombo.addItem("All open images");
+      this.batchSourceCombo.toolTip = BGX.help.tip("batchSource");
+      this.batchSourceCombo.onItemSelected = (i) => { this.values.batchSource = kinds[i]; };
+      this.batchTree = new TreeBox(this);
+      this.batchTree.multipleSelection = true;
+      this.batchTree.rootDecoration = false;
+      this.batchTree.alternateRowColor = true;
+      this.batchTree.numberOfColumns = 1;
+      this.batchTree.headerVisible = false;
+      this.batchTree.setScaledMinHeight(90);
+      this.batchTree.toolTip = BGX.help.tip("batchList");
+      this.batchAddButton = this.button("Add files...", BGX.help.tip("batchAdd"), () => this.addBatchFiles());
+      this.batchRemoveButton = this.button("Remove", BGX.help.tip("batchRemove"), () => this.removeBatchFiles());
+      this.batchClearButton = this.button("Clear", BGX.help.tip("batchClear"), () => this.setBatchFiles([]));
+      this.batchDirEdit = new Edit(this);
+      this.batchDirEdit.toolTip = BGX.help.tip("batchOutputDir");
+      this.batchDirEdit.onEditCompleted = () => { this.values.batchOutputDir = this.batchDirEdit.text.trim(); };
+      this.batchDirButton = this.tool(":/icons/select-file.png", "batchSelectDir", () => this.selectBatchDir());
+      const formats = BGX.params.entry("batchFormat").choices;
+      this.batchFormatCombo = new ComboBox(this);
+      formats.forEach((f) => this.batchFormatCombo.addItem(f.toUpperCase()));
+      this.batchFormatCombo.toolTip = BGX.help.tip("batchFormat");
+      this.batchFormatCombo.onItemSelected = (i) => { this.values.batchFormat = formats[i]; };
+      this.batchOverwriteCheck = this.check("Overwrite outputs", "batchOverwrite");
+      this.batchRunButton = this.button("Run batch", BGX.help.tip("batchRun"), () => this.runBatch());
+      this.batchLabel = new Label(this);
+      this.batchLabel.text = "No batch run yet";
+   }
+
+   /* The bottom-left tool buttons of PixInsight's process windows. */
+   buildTools() {
+      const dialog = this;
+      this.newInstanceButton = this.tool(":/process-interface/new-instance.png", "newInstance");
+      /* the V8 scripts' idiom: export on press; `this` is the button, `this.dialog` its dialog */
+      this.newInstanceButton.onMousePress = function () {
+         this.hasFocus = true;
+         dialog.exportInstance();
+         this.pushed = false;
+         this.dialog.newInstance();
+      };
+      this.documentationButton = this.tool(":/process-interface/browse-documentation.png", "documentation", () => this.browseDocumentation());
+      this.resetButton = this.tool(":/process-interface/reset.png", "reset", () => this.reset());
+   }
+
+   /* A section bar over a body control that holds rows (Controls or Sizers). */
+   section(title, rows, collapsed) {
+      const body = new Control(this);
+      body.sizer = new VerticalSizer;
+      body.sizer.spacing = 4;
+      rows.forEach((r) => body.sizer.add(r));
+      const bar = new SectionBar(this, title);
+      bar.setSection(body);
+      if (collapsed) {
+         bar.toggleSection();
+      }
+      const out = new VerticalSizer;
+      out.spacing = 2;
+      out.add(bar);
+      out.add(body);
+      return out;
+   }
+
+   /* Rows of the table's parameters of one section, in table order. */
+   parameterRows(sectionName) {
+      return Object.keys(this.controlsByName).map((n) => this.controlsByName[n])
+         .filter((c) => c.entry.section === sectionName).map((c) => c.sizer);
    }
 
    layout() {
-      const views = new HorizontalSizer;
-      views.spacing = 6;
-      views.add(this.label("Target:"));
-      views.add(this.targetList, 100);
-      views.add(this.label("Mask:"));
-      views.add(this.maskList, 100);
       const zoom = new HorizontalSizer;
       zoom.spacing = 4;
       zoom.add(this.fitButton);
       zoom.add(this.oneToOneButton);
       zoom.addStretch();
-      const params = new VerticalSizer;
-      params.spacing = 4;
-      for (const name of Object.keys(this.controlsByName)) {
-         params.add(this.controlsByName[name].sizer);
-      }
-      const worker = new HorizontalSizer;
-      worker.spacing = 4;
-      worker.add(this.label("Worker:"));
-      worker.add(this.urlEdit, 100);
-      worker.add(this.label("Token:"));
-      worker.add(this.tokenEdit, 50);
-      worker.add(this.testButton);
-      const buttons = new HorizontalSizer;
-      buttons.spacing = 6;
-      buttons.add(this.replaceCheck);
-      buttons.add(this.backgroundCheck);
-      buttons.add(this.closeCheck);
-      buttons.addStretch();
-      buttons.add(this.resetButton);
-      buttons.add(this.runButton);
-      buttons.add(this.cancelButton);
-      buttons.add(this.closeButton);
+      const checks = new HorizontalSizer;
+      checks.spacing = 6;
+      checks.addSpacing(this.labelWidth + 4);
+      checks.add(this.replaceCheck);
+      checks.add(this.backgroundCheck);
+      checks.add(this.closeCheck);
+      checks.addStretch();
+      const test = new HorizontalSizer;
+      test.spacing = 4;
+      test.addSpacing(this.labelWidth + 4);
+      test.add(this.testButton);
+      test.add(this.workerLabel, 100);
+      const batchButtons = new VerticalSizer;
+      batchButtons.spacing = 4;
+      batchButtons.add(this.batchAddButton);
+      batchButtons.add(this.batchRemoveButton);
+      batchButtons.add(this.batchClearButton);
+      batchButtons.addStretch();
+      const batchRun = new HorizontalSizer;
+      batchRun.spacing = 6;
+      batchRun.addSpacing(this.labelWidth + 4);
+      batchRun.add(this.batchOverwriteCheck);
+      batchRun.addStretch();
+      batchRun.add(this.batchRunButton);
       const left = new VerticalSizer;
       left.spacing = 4;
-      left.add(params);
+      left.add(this.section("Target", [
+         this.row("Target:", this.targetList.toolTip, [this.targetList]),
+         this.row("Mask:", this.maskList.toolTip, [this.maskList])
+      ]));
+      left.add(this.section("Stretch", this.parameterRows("Stretch")));
+      left.add(this.section("Model", this.parameterRows("Model")));
+      left.add(this.section("Correction", this.parameterRows("Correction").concat([checks])));
+      left.add(this.section("Worker", [
+         this.row("Worker:", this.urlEdit.toolTip, [this.urlEdit]),
+         this.row("Token:", this.tokenEdit.toolTip, [this.tokenEdit]),
+         this.launcher.sizer,
+         test
+      ]));
+      left.add(this.section("Batch", [
+         this.row("Run on:", this.batchSourceCombo.toolTip, [this.batchSourceCombo]),
+         this.row("Files:", this.batchTree.toolTip, [this.batchTree, batchButtons]),
+         this.row("Output folder:", this.batchDirEdit.toolTip, [this.batchDirEdit, this.batchDirButton]),
+         this.row("Format:", this.batchFormatCombo.toolTip, [this.batchFormatCombo]),
+         batchRun,
+         this.batchLabel
+      ], true));
       left.addStretch();
       const right = new VerticalSizer;
       right.spacing = 4;
@@ -199,14 +323,19 @@ BGX.Dialog = class extends Dialog {
       middle.spacing = 8;
       middle.add(left);
       middle.add(right, 100);
+      const buttons = new HorizontalSizer;
+      buttons.spacing = 6;
+      buttons.add(this.newInstanceButton);
+      buttons.add(this.documentationButton);
+      buttons.add(this.resetButton);
+      buttons.addStretch();
+      buttons.add(this.runButton);
+      buttons.add(this.cancelButton);
+      buttons.add(this.closeButton);
       this.sizer = new VerticalSizer;
       this.sizer.margin = 8;
       this.sizer.spacing = 6;
-      this.sizer.add(views);
       this.sizer.add(middle, 100);
-      this.sizer.add(worker);
-      this.sizer.add(this.launcher.sizer);
-      this.sizer.add(this.workerLabel);
       this.sizer.add(this.progressBar);
       this.sizer.add(this.stageLabel);
       this.sizer.add(buttons);
@@ -229,7 +358,67 @@ BGX.Dialog = class extends Dialog {
       this.replaceCheck.checked = this.values.replaceTarget;
       this.backgroundCheck.checked = this.values.openBackground;
       this.closeCheck.checked = this.values.closeWhenDone;
+      this.batchSourceCombo.currentItem = BGX.params.entry("batchSource").choices.indexOf(this.values.batchSource);
+      this.batchDirEdit.text = this.values.batchOutputDir;
+      this.batchFormatCombo.currentItem = BGX.params.entry("batchFormat").choices.indexOf(this.values.batchFormat);
+      this.batchOverwriteCheck.checked = this.values.batchOverwrite;
       this.previewControl.fit = this.values.zoomToFit;
+   }
+
+   /* The texts being edited into this.values (an Edit commits only on Tab/Return). */
+   readEdits() {
+      this.values.workerUrl = this.urlEdit.text.trim();
+      this.values.token = this.tokenEdit.text.trim();
+      this.values.batchOutputDir = this.batchDirEdit.text.trim();
+   }
+
+   /* New Instance: the current values as the new process icon's parameters. */
+   exportInstance() {
+      this.readEdits();
+      BGX.settings.exportInstance(this.values);
+   }
+
+   browseDocumentation() {
+      if (!Dialog.browseScriptDocumentation(BGX.TITLE)) {
+         (new MessageBox("<p>The documentation page is not installed in PixInsight. It is installed with the update " +
+            "repository; a script folder added by hand has it as doc/" + BGX.TITLE + ".html.</p>",
+            BGX.TITLE, StdIcon.Information, StdButton.Ok)).execute();
+      }
+   }
+
+   setBatchFiles(paths) {
+      this.batchFiles = paths;
+      this.batchTree.clear();
+      for (const p of paths) {
+         const node = new TreeBoxNode(this.batchTree);
+         node.setText(0, File.extractNameAndExtension(p));
+         node.setToolTip(0, p);
+      }
+   }
+
+   addBatchFiles() {
+      const d = new OpenFileDialog;
+      d.caption = BGX.TITLE + ": images for the batch";
+      d.multipleSelections = true;
+      d.filters = [["Images (XISF, FITS)", "*.xisf", "*.fits", "*.fit", "*.fts"], ["All files", "*"]];
+      if (d.execute()) {
+         this.setBatchFiles(this.batchFiles.concat(d.fileNames.filter((p) => this.batchFiles.indexOf(p) < 0)));
+      }
+   }
+
+   removeBatchFiles() {
+      const gone = this.batchTree.selectedNodes.map((n) => this.batchTree.childIndex(n));
+      this.setBatchFiles(this.batchFiles.filter((p, i) => gone.indexOf(i) < 0));
+   }
+
+   selectBatchDir() {
+      const d = new GetDirectoryDialog;
+      d.caption = BGX.TITLE + ": output folder of the batch";
+      d.initialPath = this.values.batchOutputDir;
+      if (d.execute()) {
+         this.values.batchOutputDir = d.directory;
+         this.batchDirEdit.text = d.directory;
+      }
    }
 
    setValue(name, value) {
@@ -279,8 +468,7 @@ BGX.Dialog = class extends Dialog {
    }
 
    testConnection() {
-      this.values.workerUrl = this.urlEdit.text.trim();
-      this.values.token = this.tokenEdit.text.trim();
+      this.readEdits();
       if (!this.launcher.ready(this.values, () => this.testConnection())) {
          return;
       }
@@ -316,14 +504,16 @@ BGX.Dialog = class extends Dialog {
          this.controlsByName[name].control.enabled = !running;
       }
       [this.targetList, this.maskList, this.urlEdit, this.tokenEdit, this.testButton, this.replaceCheck,
-         this.backgroundCheck, this.closeCheck, this.runButton, this.resetButton].forEach((c) => { c.enabled = !running; });
+         this.backgroundCheck, this.closeCheck, this.runButton, this.resetButton, this.newInstanceButton,
+         this.batchSourceCombo, this.batchTree, this.batchAddButton, this.batchRemoveButton, this.batchClearButton,
+         this.batchDirEdit, this.batchDirButton, this.batchFormatCombo, this.batchOverwriteCheck,
+         this.batchRunButton].forEach((c) => { c.enabled = !running; });
       this.launcher.enabled = !running;
       this.cancelButton.enabled = running;
    }
 
    run() {
-      this.values.workerUrl = this.urlEdit.text.trim();
-      this.values.token = this.tokenEdit.text.trim();
+      this.readEdits();
       const problem = this.runProblem();
       if (problem !== null) {
          this.showError({ message: problem, advice: "Correct it and press Run again." });
@@ -362,14 +552,64 @@ BGX.Dialog = class extends Dialog {
       }
    }
 
+   /*
+    * Batch mode: every file of the list (or every open image) through the worker, one job at a
+    * time, outputs to the batch folder; overall progress in the bar and the batch label.
+    */
+   runBatch() {
+      this.readEdits();
+      const inputs = BGX.Batch.inputs(this.values, this.batchFiles);
+      const problems = BGX.params.validate(this.values);
+      const problem = problems.length > 0 ? problems.join("; ") + "." : BGX.batch.problem(inputs, {
+         source: this.values.batchSource, outputDir: this.values.batchOutputDir, format: this.values.batchFormat
+      });
+      if (problem !== null) {
+         this.showError({ message: problem, advice: "Correct it and press Run batch again." });
+         return;
+      }
+      if (!this.launcher.ready(this.values, () => this.runBatch())) {
+         return;
+      }
+      if (!File.directoryExists(this.values.batchOutputDir)) {
+         File.createDirectory(this.values.batchOutputDir, true);
+      }
+      BGX.settings.save(this.values);
+      this.setRunning(true);
+      this.progressBar.setFraction(0);
+      this.batch = new BGX.Batch(inputs, this.values, {
+         progress: (p, text) => {
+            this.progressBar.setFraction(p.total > 0 ? (p.total - p.left) / p.total : 1);
+            this.batchLabel.text = text;
+         },
+         job: (status) => { this.stageLabel.text = BGX.display.progressText(status); },
+         transfer: (name, done, total) => { this.stageLabel.text = BGX.display.transferText(name, done, total); },
+         finish: (batch) => this.batchFinished(batch)
+      });
+      this.pollTimer.start();
+      this.batch.poll();
+   }
+
+   batchFinished(batch) {
+      this.pollTimer.stop();
+      this.setRunning(false);
+      const p = BGX.batch.progress(batch.plan, Date.now());
+      this.stageLabel.text = p.cancelled > 0 ? "Batch cancelled" : "Batch finished";
+      this.batchLabel.text = BGX.batch.progressText(p);
+   }
+
    poll() {
-      if (this.job !== null) {
+      if (this.batch !== null && this.batch.live) {
+         this.batch.poll();
+      } else if (this.job !== null) {
          this.job.poll();
       }
    }
 
    cancelRun() {
-      if (this.job !== null && this.job.live) {
+      if (this.batch !== null && this.batch.live) {
+         this.stageLabel.text = "Cancelling the batch...";
+         this.batch.cancel();
+      } else if (this.job !== null && this.job.live) {
          this.stageLabel.text = "Cancelling...";
          this.job.cancel();
       }
@@ -411,9 +651,13 @@ BGX.Dialog = class extends Dialog {
    shutdown() {
       this.restretchTimer.stop();
       this.pollTimer.stop();
+      if (this.batch !== null) {
+         this.batch.close();
+      }
       if (this.job !== null && this.job.live) {
          this.job.close();
       }
+      this.readEdits();
       this.launcher.shutdown(this.values);
       this.previewControl.releaseScaled();
       this.preview.replaceBitmap(null);

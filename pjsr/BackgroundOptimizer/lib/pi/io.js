@@ -97,6 +97,30 @@ BGX.io = {
       win.zoomToFit();
    },
 
+   /*
+    * A batch result: the corrected image (XISF at path) with the source's metadata, saved as
+    * output in the format its extension names. It is written under a .part name and renamed,
+    * so an output that exists is complete (a rerun skips it). Returns the open() result of
+    * BGX.Job: {background: null, corrected: output, windows: []}.
+    */
+   saveResult(path, source, output) {
+      const part = BGX.batch.partPath(output);
+      const taken = (id) => !ImageWindow.windowById(id).isNull;
+      const win = BGX.io.openClone(path, BGX.naming.uniqueId(BGX.batch.baseName(output), taken), source);
+      try {
+         BGX.io.removeFiles([part]);
+         /* no format dialog, no message boxes, not strict, no overwrite question */
+         if (!win.saveAs(part, false, false, false, false)) {
+            throw BGX.io.diskFailure(part, "write");
+         }
+      } finally {
+         win.forceClose();
+      }
+      BGX.io.removeFiles([output]);
+      File.move(part, output);
+      return { background: null, corrected: output, windows: [] };
+   },
+
    /* Open an XISF result as a new window with id, detached from its (temp) file. */
    openClone(path, id, source) {
       const src = BGX.io.readImage(path);

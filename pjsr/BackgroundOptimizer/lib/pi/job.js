@@ -6,7 +6,8 @@
  * runs in the transfer's processEvents): then they only abort the transfer, and the flow takes
  * the event once it returned. The UI hears about it through the `ui` callbacks:
  * progress(status), transfer(name, done, total), preview(path), objects(path),
- * finish(state, failure, job).
+ * finish(state, failure, job). What becomes of the downloaded results is `open(paths, target,
+ * values)`: by default BGX.io.openResults (new windows); a batch writes them to files instead.
  */
 
 BGX.CLEANUP_ACTIONS = ["removeTemp", "deleteJob", "cancelJob", "fetchPreview", "finish"];
@@ -14,12 +15,13 @@ BGX.CLEANUP_ACTIONS = ["removeTemp", "deleteJob", "cancelJob", "fetchPreview", "
 BGX.Job = class {
    /* target/mask: Views (mask may be null); values: dialog values; ui: callbacks; stretch: the
       preview's effective stretch (BGX.stretch.fromStatistics), sent so the worker fits on it. */
-   constructor(target, mask, values, ui, stretch) {
+   constructor(target, mask, values, ui, stretch, open) {
       this.target = target;
       this.mask = mask;
       this.values = values;
       this.ui = ui;
       this.stretch = stretch || null;
+      this.open = open || BGX.io.openResults;
       this.http = new BGX.Http(values.workerUrl, values.token, 30);
       /* Transfers show their bytes, but not the preview.png fetched while the fit's own progress shows. */
       this.http.onProgress = (name, done, total) => {
@@ -167,7 +169,7 @@ BGX.Job = class {
          }
          break;
       case "openResults":
-         this.results = BGX.io.openResults(action.paths, this.target, this.values);
+         this.results = this.open(action.paths, this.target, this.values);
          if (File.exists(action.paths.objects)) {
             this.ui.objects(action.paths.objects);
          }

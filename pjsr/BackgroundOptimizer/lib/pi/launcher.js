@@ -17,21 +17,20 @@ BGX.Launcher = class {
       this.starting = false;
       this.timer = new Timer(BGX.launch.POLL_S, true);
       this.programEdit = new Edit(dialog);
-      this.programEdit.toolTip = "The bgoptimizer program (e.g. ~/bgopt/.venv/bin/bgoptimizer) or its Python " +
-         "environment's folder (~/bgopt/.venv). When nothing answers at a local worker address, the script offers " +
-         "to start a worker with it.";
+      this.programEdit.toolTip = BGX.help.tip("workerProgram");
       this.programEdit.onEditCompleted = () => { dialog.values.workerProgram = this.programEdit.text.trim(); };
       this.stopCheck = new CheckBox(dialog);
       this.stopCheck.text = "Stop the worker on close";
-      this.stopCheck.toolTip = "Stop a worker this script started when the dialog closes (otherwise it keeps " +
-         "running, ready for the next run)";
+      this.stopCheck.toolTip = BGX.help.tip("stopWorkerOnClose");
       this.stopCheck.onCheck = (checked) => { dialog.values.stopWorkerOnClose = checked; };
-      const label = new Label(dialog);
-      label.text = "Start with:";
-      label.textAlignment = TextAlignment.Right | TextAlignment.VertCenter;
+      /* the dialog aligns it with its other labels */
+      this.label = new Label(dialog);
+      this.label.text = "Start with:";
+      this.label.textAlignment = TextAlignment.Right | TextAlignment.VertCenter;
+      this.label.toolTip = this.programEdit.toolTip;
       this.sizer = new HorizontalSizer;
       this.sizer.spacing = 4;
-      this.sizer.add(label);
+      this.sizer.add(this.label);
       this.sizer.add(this.programEdit, 100);
       this.sizer.add(this.stopCheck);
    }
