@@ -551,6 +551,16 @@ function behaviours(world, C) {
          get directory() { return S(this).dir; }
       }
    };
+   const SectionBar = {
+      init(self, a) { Object.assign(S(self), { title: a[1] || "", section: null, collapsed: false }); },
+      proto: {
+         title() { return S(this).title; },
+         setSection(c) { S(this).section = c; },
+         get section() { return S(this).section; },
+         toggleSection() { S(this).collapsed = !S(this).collapsed; },
+         isCollapsed() { return S(this).collapsed; }
+      }
+   };
    const TreeBox = {
       init(self) { S(self).nodes = []; },
       proto: {
@@ -704,7 +714,7 @@ function behaviours(world, C) {
    const NetworkTransfer = networkTransfer(world, fromBuffer);
 
    return {
-      Rect, Point, ByteArray, File, FileFind, FileInfo, Parameters, OpenFileDialog, GetDirectoryDialog, TreeBox, TreeBoxNode, Image, Bitmap, View, ImageWindow, FITSKeyword, FileFormat,
+      Rect, Point, ByteArray, File, FileFind, FileInfo, Parameters, OpenFileDialog, GetDirectoryDialog, SectionBar, TreeBox, TreeBoxNode, Image, Bitmap, View, ImageWindow, FITSKeyword, FileFormat,
       FileFormatInstance, Settings, CoreApplication, Control, Font, Dialog, ComboBox, ViewList, NumericEdit,
       NumericControl, Sizer, Timer, MessageBox, Graphics, NetworkTransfer, ExternalProcess
    };
