@@ -83,7 +83,28 @@ def test_zip_layout_version_and_sha1_match_updates_xri(repo_dir: Path) -> None:
         assert f"src/scripts/BackgroundOptimizer/{include}" in names, include
     assert f'BGX.VERSION = "{script_version()}"' in entry
     assert f"## {script_version()}" in notes
-    assert "<title>BackgroundOptimizer</title>" in doc
+    assert doc.encode() == (SCRIPT / "doc" / "BackgroundOptimizer.html").read_bytes()
+
+
+def test_documentation_page_is_where_the_help_button_looks(repo_dir: Path) -> None:
+    """Dialog.browseScriptDocumentation("BackgroundOptimizer") opens PixInsight's
+    doc/scripts/<name>/<name>.html (the PIDoc layout); the page must parse as XHTML there and
+    find PixInsight's documentation style sheets two folders up."""
+    package = ET.parse(repo_dir / "updates.xri").getroot().find("platform/package")
+    with zipfile.ZipFile(repo_dir / package.get("fileName")) as zf:
+        page = zf.read("doc/scripts/BackgroundOptimizer/BackgroundOptimizer.html")
+        assert "src/scripts/BackgroundOptimizer/doc/BackgroundOptimizer.html" in zf.namelist()
+    root = ET.fromstring(page)
+    ns = {"h": "http://www.w3.org/1999/xhtml"}
+    assert root.findtext("h:head/h:title", namespaces=ns).endswith("| BackgroundOptimizer")
+    sheets = [
+        link.get("href")
+        for link in root.iterfind("h:head/h:link", ns)
+        if link.get("rel") == "stylesheet"
+    ]
+    assert "../../pidoc/css/pidoc-tool.css" in sheets
+    params = root.findall(".//h:div[@class='pidoc_parameter']/h:h4", ns)
+    assert {"Samples N", "Stretch quantile", "Run on", "Output folder"} <= {p.text for p in params}
 
 
 def test_same_release_same_bytes(repo_dir: Path, tmp_path: Path) -> None:

@@ -55,34 +55,35 @@ BGX.params = (function () {
    ];
 
    /*
-    * Script options that are not fit parameters. instance: false keeps an option out of process
+    * Script options that are not fit parameters; label: the dialog's text for it (none: no control
+    * of its own). instance: false keeps an option out of process
     * icons: the token is a secret (icons are saved in projects that get shared), and the zoom is
     * the dialog's state, not a processing choice.
     */
    var OPTIONS = [
-      { name: "workerUrl", type: "str", def: "http://127.0.0.1:8765", section: "Worker",
+      { name: "workerUrl", type: "str", def: "http://127.0.0.1:8765", label: "Worker", section: "Worker",
         tip: "Address of the bgoptimizer worker, e.g. http://127.0.0.1:8765. Change it only for a worker on another port or machine (the docker image, a GPU box)." },
-      { name: "token", type: "str", def: "", instance: false, section: "Worker",
+      { name: "token", type: "str", def: "", instance: false, label: "Token", section: "Worker",
         tip: "The worker's token (--token / BGOPT_TOKEN), shown as dots. Leave it empty for a local worker without one; the docker image needs it." },
-      { name: "workerProgram", type: "str", def: "", section: "Worker",
+      { name: "workerProgram", type: "str", def: "", label: "Start with", section: "Worker",
         tip: "The bgoptimizer program (e.g. ~/bgopt/.venv/bin/bgoptimizer) or its Python environment's folder (~/bgopt/.venv). Set it once: when nothing answers at a local address, the script offers to start a worker with it." },
-      { name: "stopWorkerOnClose", type: "bool", def: false, section: "Worker",
+      { name: "stopWorkerOnClose", type: "bool", def: false, label: "Stop the worker on close", section: "Worker",
         tip: "Stop a worker this script started when the dialog closes. Leave it off to keep the worker running, warm and ready for the next run." },
-      { name: "openBackground", type: "bool", def: true, section: "Correction",
+      { name: "openBackground", type: "bool", def: true, label: "Open background model", section: "Correction",
         tip: "Open the fitted background model as a window too. Untick it to keep only the corrected image (like the discard option of ABE/DBE)." },
-      { name: "closeWhenDone", type: "bool", def: false, section: "Correction",
+      { name: "closeWhenDone", type: "bool", def: false, label: "Close when done", section: "Correction",
         tip: "Close this dialog once the results are open. Tick it when one run is all you need; leave it off to tune and run again." },
-      { name: "replaceTarget", type: "bool", def: false, section: "Correction",
+      { name: "replaceTarget", type: "bool", def: false, label: "Replace target", section: "Correction",
         tip: "Write the corrected image into the target view (one undoable step) instead of a new window. Leave it off to compare before and after." },
       { name: "zoomToFit", type: "bool", def: true, instance: false, section: "Preview",
         tip: "Whether the preview fits the image to its area (Fit) or shows one preview pixel per screen pixel (1:1). Set by the Fit and 1:1 buttons under the preview." },
-      { name: "batchSource", type: "str", def: "files", choices: ["files", "views"], section: "Batch",
+      { name: "batchSource", type: "str", def: "files", choices: ["files", "views"], label: "Run on", section: "Batch",
         tip: "What a batch runs on: the files in the list, or every image open in PixInsight. Choose the open images for masters you already have open." },
-      { name: "batchOutputDir", type: "str", def: "", section: "Batch",
+      { name: "batchOutputDir", type: "str", def: "", label: "Output folder", section: "Batch",
         tip: "Folder the batch writes one <name>_corrected file per input to. Use a folder apart from the inputs to keep originals and results separate." },
-      { name: "batchFormat", type: "str", def: "xisf", choices: ["xisf", "fits"], section: "Batch",
+      { name: "batchFormat", type: "str", def: "xisf", choices: ["xisf", "fits"], label: "Format", section: "Batch",
         tip: "File format of the batch outputs. Keep XISF to keep every PixInsight property; choose FITS for other software." },
-      { name: "batchOverwrite", type: "bool", def: false, section: "Batch",
+      { name: "batchOverwrite", type: "bool", def: false, label: "Overwrite outputs", section: "Batch",
         tip: "Replace outputs that already exist. Leave it off and an input whose output exists and is newer than the input is skipped, so a stopped batch resumes where it left off." }
    ];
 

@@ -75,10 +75,10 @@ BGX.Dialog = class extends Dialog {
       return b;
    }
 
-   /* A CheckBox for the boolean option name (its tooltip from the table). */
-   check(text, name) {
+   /* A CheckBox for the boolean option name (its text and tooltip from the table). */
+   check(name) {
       const c = new CheckBox(this);
-      c.text = text;
+      c.text = BGX.params.entry(name).label;
       c.toolTip = BGX.help.tip(name);
       c.onCheck = (checked) => { this.values[name] = checked; };
       return c;
@@ -94,7 +94,12 @@ BGX.Dialog = class extends Dialog {
       return l;
    }
 
-   /* A row: the aligned label, then the controls (stretch 100 for the first unless told). */
+   /* The aligned row of option name: its table label, then its controls. */
+   optionRow(name, controls) {
+      return this.row(BGX.params.entry(name).label + ":", BGX.help.tip(name), controls);
+   }
+
+   /* A row: the aligned label, then the controls (stretch 100 for the first). */
    row(text, tip, controls) {
       const r = new HorizontalSizer;
       r.spacing = 4;
@@ -173,9 +178,9 @@ BGX.Dialog = class extends Dialog {
    }
 
    buildRun() {
-      this.replaceCheck = this.check("Replace target", "replaceTarget");
-      this.backgroundCheck = this.check("Open background model", "openBackground");
-      this.closeCheck = this.check("Close when done", "closeWhenDone");
+      this.replaceCheck = this.check("replaceTarget");
+      this.backgroundCheck = this.check("openBackground");
+      this.closeCheck = this.check("closeWhenDone");
       this.progressBar = new BGX.ProgressBar(this);
       this.stageLabel = new Label(this);
       this.stageLabel.text = "Ready";
@@ -216,7 +221,7 @@ BGX.Dialog = class extends Dialog {
       formats.forEach((f) => this.batchFormatCombo.addItem(f.toUpperCase()));
       this.batchFormatCombo.toolTip = BGX.help.tip("batchFormat");
       this.batchFormatCombo.onItemSelected = (i) => { this.values.batchFormat = formats[i]; };
-      this.batchOverwriteCheck = this.check("Overwrite outputs", "batchOverwrite");
+      this.batchOverwriteCheck = this.check("batchOverwrite");
       this.batchRunButton = this.button("Run batch", BGX.help.tip("batchRun"), () => this.runBatch());
       this.batchLabel = new Label(this);
       this.batchLabel.text = "No batch run yet";
@@ -301,16 +306,16 @@ BGX.Dialog = class extends Dialog {
       left.add(this.section("Model", this.parameterRows("Model")));
       left.add(this.section("Correction", this.parameterRows("Correction").concat([checks])));
       left.add(this.section("Worker", [
-         this.row("Worker:", this.urlEdit.toolTip, [this.urlEdit]),
-         this.row("Token:", this.tokenEdit.toolTip, [this.tokenEdit]),
+         this.optionRow("workerUrl", [this.urlEdit]),
+         this.optionRow("token", [this.tokenEdit]),
          this.launcher.sizer,
          test
       ]));
       left.add(this.section("Batch", [
-         this.row("Run on:", this.batchSourceCombo.toolTip, [this.batchSourceCombo]),
+         this.optionRow("batchSource", [this.batchSourceCombo]),
          this.row("Files:", this.batchTree.toolTip, [this.batchTree, batchButtons]),
-         this.row("Output folder:", this.batchDirEdit.toolTip, [this.batchDirEdit, this.batchDirButton]),
-         this.row("Format:", this.batchFormatCombo.toolTip, [this.batchFormatCombo]),
+         this.optionRow("batchOutputDir", [this.batchDirEdit, this.batchDirButton]),
+         this.optionRow("batchFormat", [this.batchFormatCombo]),
          batchRun,
          this.batchLabel
       ], true));

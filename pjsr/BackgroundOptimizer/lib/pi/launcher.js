@@ -20,12 +20,12 @@ BGX.Launcher = class {
       this.programEdit.toolTip = BGX.help.tip("workerProgram");
       this.programEdit.onEditCompleted = () => { dialog.values.workerProgram = this.programEdit.text.trim(); };
       this.stopCheck = new CheckBox(dialog);
-      this.stopCheck.text = "Stop the worker on close";
+      this.stopCheck.text = BGX.params.entry("stopWorkerOnClose").label;
       this.stopCheck.toolTip = BGX.help.tip("stopWorkerOnClose");
       this.stopCheck.onCheck = (checked) => { dialog.values.stopWorkerOnClose = checked; };
       /* the dialog aligns it with its other labels */
       this.label = new Label(dialog);
-      this.label.text = "Start with:";
+      this.label.text = BGX.params.entry("workerProgram").label + ":";
       this.label.textAlignment = TextAlignment.Right | TextAlignment.VertCenter;
       this.label.toolTip = this.programEdit.toolTip;
       this.sizer = new HorizontalSizer;
