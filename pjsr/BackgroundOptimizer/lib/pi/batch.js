@@ -14,7 +14,8 @@
 
 BGX.Batch = class {
    constructor(inputs, values, ui) {
-      this.values = Object.assign({}, values, { openBackground: false, replaceTarget: false });
+      /* outputs only: no model, no live previews */
+      this.values = Object.assign({}, values, { openBackground: false, replaceTarget: false, preview_every: 0 });
       this.ui = ui;
       this.job = null;
       this.opened = null;

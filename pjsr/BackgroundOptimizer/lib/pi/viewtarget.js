@@ -1,8 +1,9 @@
 /*
  * BGX.runOnView: a process icon dropped onto an image (Parameters.isViewTarget) runs the fit on
  * that view without the dialog, like ABE/DBE instances: BGX.Job with the icon's values, its
- * progress on the console (one line per change), the Process Console's Abort as Cancel, the
- * results opened as the dialog opens them. There is no dialog whose timer could poll, so a loop
+ * progress on the console (a line per stage, transfer, and every 10 s), the Process Console's
+ * Abort as Cancel, the results opened as the dialog opens them (no live previews: nobody would
+ * see them). There is no dialog whose timer could poll, so a loop
  * keeps PixInsight's events flowing (CoreApplication.processEvents) and polls once a second.
  * Returns the final state: "done", "failed" or "cancelled".
  */
@@ -24,6 +25,20 @@ BGX.runOnView = function (view, values) {
          last = text;
       }
    };
+   /* progress: a line when the stage changes, else one each 10 s (a long fit stays readable) */
+   let stage = "";
+   let said = 0;
+   const progress = (text) => {
+      const now = Date.now();
+      const head = text.split(" - ")[0];
+      if (head !== stage || now - said >= 10000) {
+         stage = head;
+         said = now;
+         say(text);
+      }
+   };
+   let transfer = "";
+   const run = Object.assign({}, values, { preview_every: 0 });
    let end = null;
    let job = null;
    const aborted = () => {
@@ -35,12 +50,13 @@ BGX.runOnView = function (view, values) {
    };
    console.abortEnabled = true;
    try {
-      job = new BGX.Job(view, null, values, {
-         progress: (status) => say(BGX.display.progressText(status)),
-         /* the start of each transfer only: the byte counts would flood the console */
-         transfer: (name, done) => {
-            if (done === 0) {
-               say(BGX.display.transferText(name, 0, 0));
+      job = new BGX.Job(view, null, run, {
+         progress: (status) => progress(BGX.display.progressText(status)),
+         /* each transfer once, with its size: the byte counts would flood the console */
+         transfer: (name, done, total) => {
+            if (name !== transfer) {
+               transfer = name;
+               say(BGX.display.transferText(name, 0, total));
             }
             aborted();
          },
@@ -48,7 +64,7 @@ BGX.runOnView = function (view, values) {
          objects: () => {},
          finish: (state, failure) => { end = { state, failure }; }
       });
-      say("Running on " + view.id + " (" + values.workerUrl + ")");
+      say("Running on " + view.id + " (" + run.workerUrl + ")");
       job.start();
       let polled = Date.now();
       while (job.live) {
