@@ -110,6 +110,7 @@ test("a batch of files: each fitted and written, a broken file reported and the 
    assert.match(log, /broken\.xisf: FAILED after [\d.]+ s: .*not an XISF file/);
    assert.match(log, /Batch finished: 6 of 6 \(3 done, 1 failed, 2 skipped\)/);
    assert.equal(env.world.messages.length, 0, "a failed file does not stop the batch with a box");
+   assert.ok(!env.world.http.some((h) => /preview\.png$|background\.xisf$/.test(h.url)), "neither previews nor models fetched");
    assert.equal(env.world.windows.length, 0, "every file opened for the batch was closed");
    assert.deepEqual(leftovers(env.tempDir), []);
    assert.deepEqual(await jobsLeft(env), { made: 3, left: [] }, "every job deleted on the worker");
@@ -184,6 +185,7 @@ test("a process icon dropped onto an image: fitted there without the dialog, pro
    assert.ok(lines.some((l) => /^BackgroundOptimizer: (Queued|Running|optimising|reading|fitting|writing)/i.test(l)), lines.join("\n"));
    assert.ok(lines.some((l) => /Done: NGC7000_corrected/.test(l)), lines.join("\n"));
    assert.deepEqual(plain(env.world.windows.map((w) => w.mainView.id)), ["NGC7000", "NGC7000_corrected"]);
+   assert.ok(!env.world.http.some((h) => /preview\.png$/.test(h.url)), "no live previews: nobody would see them");
    assert.equal(env.world.messages.length, 0);
    assert.deepEqual(leftovers(env.tempDir), []);
 });

@@ -81,6 +81,17 @@ test("without the background model, it is not downloaded", () => {
    assert.deepEqual(plain(names), ["report.json", "corrected.xisf", "objects.xisf"]);
 });
 
+test("without previews (preview_every 0: icon runs, batches), preview.png is never fetched", () => {
+   const flow = BGX.jobflow.create(paths, false, true, false);
+   ["start", "ok"].forEach((t) => BGX.jobflow.step(flow, { type: t }));
+   BGX.jobflow.step(flow, { type: "ok", jobId: "j_1" });
+   BGX.jobflow.step(flow, { type: "ok" });
+   const running = BGX.jobflow.step(flow, { type: "status", status: status("running", { preview_version: 1, results: ["preview.png"] }) });
+   assert.deepEqual(types(running), ["progress"]);
+   const done = BGX.jobflow.step(flow, { type: "status", status: status("done", { preview_version: 2, results: ["preview.png"] }) });
+   assert.ok(!types(done).includes("fetchPreview"));
+});
+
 test("close (the dialog goes away) deletes the job in every stage, running included", () => {
    const running = toRunning(false);
    BGX.jobflow.step(running, { type: "cancel" });

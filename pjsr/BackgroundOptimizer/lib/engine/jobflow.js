@@ -19,13 +19,15 @@ BGX.jobflow = (function () {
 
    var LIVE = ["writing", "uploading", "running", "downloading"];
 
-   /* A new flow for one run; paths from BGX.naming.tempPaths; openBackground false: no model. */
-   function create(paths, hasMask, openBackground) {
+   /* A new flow for one run; paths from BGX.naming.tempPaths; openBackground false: no model;
+      previews false: the worker's preview.png is never fetched (nobody would see it). */
+   function create(paths, hasMask, openBackground, previews) {
       return {
          state: "idle",
          paths: paths,
          hasMask: hasMask === true,
          openBackground: openBackground !== false,
+         previews: previews !== false,
          jobId: null,
          previewVersion: 0,
          cancelRequested: false,
@@ -93,7 +95,7 @@ BGX.jobflow = (function () {
       }
       flow.lastStatus = status;
       var actions = [{ type: "progress", status: status }];
-      if (status.previewVersion > flow.previewVersion && status.results.indexOf("preview.png") >= 0) {
+      if (flow.previews && status.previewVersion > flow.previewVersion && status.results.indexOf("preview.png") >= 0) {
          flow.previewVersion = status.previewVersion;
          actions.push({ type: "fetchPreview", path: flow.paths.preview });
       }

@@ -33,7 +33,8 @@ BGX.Job = class {
       this.closing = false;
       this.tempDir = File.systemTempDirectory;
       const tag = BGX.naming.tag(Date.now(), Math.random());
-      this.flow = BGX.jobflow.create(BGX.naming.tempPaths(this.tempDir, tag), mask !== null, values.openBackground !== false);
+      this.flow = BGX.jobflow.create(BGX.naming.tempPaths(this.tempDir, tag), mask !== null, values.openBackground !== false,
+         values.preview_every !== 0);
       this.results = null;
       this.report = null;
    }
