@@ -84,13 +84,15 @@ BGX.Dialog = class extends Dialog {
       return c;
    }
 
-   /* A right-aligned label of the common width, with the tooltip of what it labels. */
+   /* A right-aligned label of the common width, with the tooltip of what it labels (if given). */
    label(text, tip) {
       const l = new Label(this);
       l.text = text;
       l.textAlignment = TextAlignment.Right | TextAlignment.VertCenter;
       l.setFixedWidth(this.labelWidth);
-      l.toolTip = tip;
+      if (tip) {
+         l.toolTip = tip;
+      }
       return l;
    }
 
