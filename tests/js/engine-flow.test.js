@@ -128,13 +128,11 @@ test("naming: valid view ids, unique result ids, temp names recognised as stale"
    assert.equal(BGX.naming.isStale("M51.xisf"), false);
 });
 
-test("display: progress text, placement for fit and 1:1, tinted preview, sample markers", () => {
+test("display: progress text, tinted preview", () => {
    assert.equal(BGX.display.progressText(status("running", { stage: "optimising", epoch: 420, epochs: 1000, loss: 0.0123, eta: 4.1 })),
       "optimising - epoch 420/1000 - loss 0.012300 - about 5 s left");
    assert.equal(BGX.display.progressText(status("queued", { queue_position: 2 })), "Queued (position 2)");
    assert.equal(BGX.display.progressText(status("done")), "Done");
-   assert.deepEqual(plain(BGX.display.placement(200, 100, 400, 400, true)), { scale: 2, x: 0, y: 100, width: 400, height: 200 });
-   assert.deepEqual(plain(BGX.display.placement(200, 100, 100, 100, false)), { scale: 1, x: -50, y: 0, width: 200, height: 100 });
    const plane = Float32Array.from([0.1, 0.2, 0, 0.9]);
    const eff = { pedestal: [0.1], scale: [0.4], midtones: [0.5] };
    const out = BGX.display.composePreview([plane], 4, eff, { min: 0, max: 1 }, null);
@@ -146,8 +144,6 @@ test("display: progress text, placement for fit and 1:1, tinted preview, sample 
    assert.ok(thr[0][0] > thr[1][0], "below min tinted");
    assert.ok(thr[0][1] > thr[1][1], "masked tinted");
    assert.ok(thr[0][3] > thr[1][3], "above max tinted");
-   const m = BGX.display.sampleMarkers([{ x: 100, y: 50 }], 0.5, { scale: 2, x: 10, y: 20 });
-   assert.deepEqual(plain(m), [{ x: 110, y: 70 }]);
 });
 
 test("display: transfer text and the auto-STF rows View.stf takes", () => {
