@@ -336,7 +336,7 @@ BGX.Dialog = class extends Dialog {
          return;
       }
       BGX.settings.save(this.values);
-      this.restretch();
+      this.selectMask();
       const stretch = this.preview.stretch;
       const maskInverted = this.maskChoice.inverted;
       this.preview.startRun();
