@@ -135,12 +135,16 @@ test("display: progress text, tinted preview", () => {
    assert.equal(BGX.display.progressText(status("done")), "Done");
    const plane = Float32Array.from([0.1, 0.2, 0, 0.9]);
    const eff = { pedestal: [0.1], scale: [0.4], midtones: [0.5] };
-   const out = BGX.display.composePreview([plane], 4, eff, { min: 0, max: 1 }, null);
+   const compose = (thresholds, mask) => {
+      const st = BGX.display.stretched([plane], 4, eff);
+      return BGX.display.tinted(BGX.display.rgbOf(st), BGX.display.codesOf(st, thresholds, mask, null));
+   };
+   const out = compose({ min: 0, max: 1 }, null);
    assert.equal(out.length, 3);
    assert.ok(Math.abs(out[0][1] - 0.25) < 1e-6 && out[1][1] === out[0][1], "grey pixel stretched, not tinted");
    assert.ok(out[0][2] > out[1][2], "missing pixel tinted red");
    assert.ok(out[0][3] > out[1][3], "above the white point: weight 0 in the fit (threshold_max acts before clipping), so tinted");
-   const thr = BGX.display.composePreview([plane], 4, eff, { min: 0.1, max: 0.9 }, Float32Array.from([1, 0, 1, 1]));
+   const thr = compose({ min: 0.1, max: 0.9 }, Float32Array.from([1, 0, 1, 1]));
    assert.ok(thr[0][0] > thr[1][0], "below min tinted");
    assert.ok(thr[0][1] > thr[1][1], "masked tinted");
    assert.ok(thr[0][3] > thr[1][3], "above max tinted");

@@ -119,6 +119,28 @@ test("exclusion codes and the map: excluded red, objects amber, sky dimmed", () 
    assert.ok(tint[0][4] > tint[1][4], "objects tinted like the excluded areas");
 });
 
+test("the kept unclipped stretch gives the clipped display planes exactly and the codes with no stretch", () => {
+   const D = BGX.display;
+   const planes = [0, 1, 2].map((c) => Float32Array.from({ length: 500 }, (v, i) => (i === 7 ? 0 : -0.05 + ((i * (3 + c)) % 101) / 60)));
+   assert.ok(planes.some((p) => p.some((v) => v < 0)) && planes.some((p) => p.some((v) => v > 1)), "values below 0 and above 1 after the stretch");
+   const eff = { pedestal: [0.01, 0.02, 0.03], scale: [0.6, 0.7, 0.8], midtones: [0.2, 0.3, 0.4] };
+   const st = D.stretched(planes, 500, eff);
+   const rgb = D.rgbOf(st);
+   planes.forEach((p, c) => {
+      const clipped = BGX.stretch.stretchPlane(p, new Float32Array(500), eff.pedestal[c], eff.scale[c], eff.midtones[c]);
+      assert.deepEqual(Array.from(rgb[c]), Array.from(clipped), `channel ${c}`);
+   });
+   for (const t of [{ min: 0, max: 10 }, { min: 0.1, max: 0.8 }, { min: -1, max: 0.5 }]) {
+      const codes = D.codesOf(st, t, null, null);
+      const missing = BGX.stretch.missingMask(planes, 500);
+      const direct = Array.from({ length: 500 }, (v, i) => (missing[i] || planes.some((p, c) => {
+         const y = BGX.stretch.forward(p[i], eff.pedestal[c], eff.scale[c], eff.midtones[c], false);
+         return y < t.min || y > t.max;
+      }) ? D.EXCLUDED : D.KEPT));
+      assert.deepEqual(Array.from(codes), direct, JSON.stringify(t));
+   }
+});
+
 test("block reduction, nearest sampling on a detail grid, inverted masks, the window's mask", () => {
    const D = BGX.display;
    const plane = Float32Array.from([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
@@ -167,7 +189,7 @@ test("the samples are sorted once per image: new quantiles, targets, thresholds 
       for (const t of [0.2, 0.25]) {
          const eff = E.stretch.fitStatistics(stats, q, t);
          seen.push(eff.midtones[0]);
-         E.display.composePreview(planes, n, eff, { min: 0.05, max: 0.9 }, null, null);
+         E.display.exclusionCodes(planes, n, eff, { min: 0.05, max: 0.9 }, null, null);
       }
    }
    E.display.autoStretch(stats);

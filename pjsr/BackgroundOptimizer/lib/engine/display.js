@@ -80,18 +80,36 @@ BGX.display = (function () {
    var EXCLUDED = 1;
    var OBJECT = 2;
 
-   function exclusionCodes(planes, count, eff, thresholds, mask, objects) {
-      var out = BGX.stretch.missingMask(planes, count);
+   /*
+    * The unclipped stretch of every channel, once per stretch: {y: [Float64Array], missing,
+    * count}. The thresholds compare against y, and the display planes are y clipped to [0, 1]
+    * (the clipped stretch exactly), so a threshold change computes no stretch.
+    */
+   function stretched(planes, count, eff) {
+      var y = [];
       for (var c = 0; c < planes.length; ++c) {
          var plane = planes[c];
+         var out = new Float64Array(count);
          for (var i = 0; i < count; ++i) {
-            var y = BGX.stretch.forward(plane[i], eff.pedestal[c], eff.scale[c], eff.midtones[c], false);
-            if (y < thresholds.min || y > thresholds.max) {
+            out[i] = BGX.stretch.forward(plane[i], eff.pedestal[c], eff.scale[c], eff.midtones[c], false);
+         }
+         y.push(out);
+      }
+      return { y: y, missing: BGX.stretch.missingMask(planes, count), count: count };
+   }
+
+   /* exclusionCodes from stretched(): comparisons only. */
+   function codesOf(st, thresholds, mask, objects) {
+      var out = Uint8Array.from(st.missing);
+      for (var c = 0; c < st.y.length; ++c) {
+         var y = st.y[c];
+         for (var i = 0; i < st.count; ++i) {
+            if (y[i] < thresholds.min || y[i] > thresholds.max) {
                out[i] = EXCLUDED;
             }
          }
       }
-      for (var k = 0; k < count; ++k) {
+      for (var k = 0; k < st.count; ++k) {
          if (mask && mask[k] < 0.5) {
             out[k] = EXCLUDED;
          } else if (out[k] === KEPT && objects && objects[k] > 0.5) {
@@ -99,6 +117,27 @@ BGX.display = (function () {
          }
       }
       return out;
+   }
+
+   /* Display planes (always 3, RGB) from stretched(): y clipped to [0, 1]. */
+   function rgbOf(st) {
+      var out = [new Float32Array(st.count), new Float32Array(st.count), new Float32Array(st.count)];
+      for (var c = 0; c < st.y.length; ++c) {
+         var y = st.y[c];
+         var to = out[c < 3 ? c : 2];
+         for (var i = 0; i < st.count; ++i) {
+            to[i] = Math.min(1, Math.max(0, y[i]));
+         }
+      }
+      if (st.y.length === 1) {
+         out[1].set(out[0]);
+         out[2].set(out[0]);
+      }
+      return out;
+   }
+
+   function exclusionCodes(planes, count, eff, thresholds, mask, objects) {
+      return codesOf(stretched(planes, count, eff), thresholds, mask, objects);
    }
 
    /* 1 where a pixel gets weight 0 in the fit (exclusionCodes not KEPT), else 0. */
@@ -112,16 +151,7 @@ BGX.display = (function () {
 
    /* Display planes (always 3, RGB): each channel stretched with (p, s, m) and clipped. */
    function stretchRgb(planes, count, eff) {
-      var out = [new Float32Array(count), new Float32Array(count), new Float32Array(count)];
-      var nc = planes.length;
-      for (var c = 0; c < nc; ++c) {
-         BGX.stretch.stretchPlane(planes[c], out[c < 3 ? c : 2], eff.pedestal[c], eff.scale[c], eff.midtones[c]);
-      }
-      if (nc === 1) {
-         out[1].set(out[0]);
-         out[2].set(out[0]);
-      }
-      return out;
+      return rgbOf(stretched(planes, count, eff));
    }
 
    /* A tinted copy of display planes rgb: red where codes[k] is not KEPT. */
@@ -154,11 +184,6 @@ BGX.display = (function () {
          }
       }
       return out;
-   }
-
-   /* Display planes (always 3, RGB) of the preview: stretched, tinted red where excluded. */
-   function composePreview(planes, count, eff, thresholds, mask, objects) {
-      return tinted(stretchRgb(planes, count, eff), exclusionCodes(planes, count, eff, thresholds, mask, objects));
    }
 
    /*
@@ -300,12 +325,14 @@ BGX.display = (function () {
       progressText: progressText,
       transferText: transferText,
       availableLayers: availableLayers,
+      stretched: stretched,
+      codesOf: codesOf,
+      rgbOf: rgbOf,
       exclusionCodes: exclusionCodes,
       excluded: excluded,
       stretchRgb: stretchRgb,
       tinted: tinted,
       exclusionMap: exclusionMap,
-      composePreview: composePreview,
       autoStf: autoStf,
       stfStretch: stfStretch,
       autoStretch: autoStretch,

@@ -6,7 +6,8 @@
  * (at most PREVIEW_MAX_SIDE pixels a side) of each image is taken once; the original's
  * stretch is measured on the FULL image with PixInsight's native statistics (minimum and
  * median once per view, the quantile once per value), a result layer's from its copy, sorted
- * once. A threshold or mask change only re-tints the cached stretched planes.
+ * once. The original's unclipped stretch is kept per stretch: a threshold or mask change
+ * only compares and re-tints (no statistic, no sort, no stretch).
  *
  * BGX.PreviewControl (a ScrollBox, as PixInsight's own preview controls) paints the current
  * layer at any zoom of BGX.zoom: below the copy's resolution from the copy's bitmap scaled
@@ -34,6 +35,7 @@ BGX.Preview = class {
       this.statistics = null;
       this.stretch = null;
       this.thresholds = { min: 0, max: 10 };
+      this.stretched = null;
       this.rgb = null;
       this.codes = null;
       this.results = {};
@@ -178,8 +180,9 @@ BGX.Preview = class {
       }
       const n = this.width * this.height;
       const stretch = BGX.stretch.fromStatistics(this.measure(this.source.image, values.quantile), values.target);
-      if (this.rgb === null || JSON.stringify(stretch) !== JSON.stringify(this.stretch)) {
-         this.rgb = BGX.display.stretchRgb(this.planes, n, stretch);
+      if (this.stretched === null || JSON.stringify(stretch) !== JSON.stringify(this.stretch)) {
+         this.stretched = BGX.display.stretched(this.planes, n, stretch);
+         this.rgb = BGX.display.rgbOf(this.stretched);
          this.codes = null;
       }
       this.stretch = stretch;
@@ -194,7 +197,7 @@ BGX.Preview = class {
 
    exclusionCodes() {
       if (this.codes === null) {
-         this.codes = BGX.display.exclusionCodes(this.planes, this.width * this.height, this.stretch, this.thresholds, this.maskPlane, this.objectsPlane);
+         this.codes = BGX.display.codesOf(this.stretched, this.thresholds, this.maskPlane, this.objectsPlane);
       }
       return this.codes;
    }
@@ -253,9 +256,9 @@ BGX.Preview = class {
          const codes = this.exclusionCodes();
          return id === "map" ? D.exclusionMap(this.rgb, codes) : D.tinted(this.rgb, codes);
       }
-      const n = detail.width * detail.height;
-      const codes = D.exclusionCodes(detail.planes, n, this.stretch, this.thresholds, detail.mask, detail.objects);
-      const rgb = D.stretchRgb(detail.planes, n, this.stretch);
+      const st = D.stretched(detail.planes, detail.width * detail.height, this.stretch);
+      const codes = D.codesOf(st, this.thresholds, detail.mask, detail.objects);
+      const rgb = D.rgbOf(st);
       return id === "map" ? D.exclusionMap(rgb, codes) : D.tinted(rgb, codes);
    }
 
@@ -386,6 +389,7 @@ BGX.Preview = class {
    free() {
       this.dropResults();
       this.dropRendered(Object.keys(this.rendered));
+      this.stretched = null;
       this.rgb = null;
       this.codes = null;
    }
