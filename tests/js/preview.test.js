@@ -156,6 +156,12 @@ test("the fit in progress is a layer while the worker sends previews; a failed r
       d.previewControl.refresh();
       assert.equal(d.preview.layer, "live");
       assert.equal(d.preview.layerFactor, 0.5, "the worker's preview is half the target's width");
+      d.preview.setLayer("map");
+      const first = d.preview.live;
+      d.preview.showFile(png);
+      assert.equal(d.preview.layer, "map", "a later preview leaves the user's choice alone");
+      assert.equal(stateOf(first).cleared, true, "the replaced live bitmap was freed");
+      d.preview.setLayer("live");
       assert.ok(Array.from({ length: d.previewBar.layerCombo.numberOfItems }, (v, i) => d.previewBar.layerCombo.itemText(i)).includes("Fit in progress"));
       paint(d);
       d.previewBar.oneToOneButton.onClick();

@@ -287,13 +287,17 @@ BGX.Preview = class {
       return BGX.Preview.toBitmap(this.displayPlanes(this.layer, detail), detail.width, detail.height);
    }
 
-   /* The worker's live preview (a PNG file): shown as the "fit in progress" layer. */
+   /* The worker's live preview (a PNG file): the "fit in progress" layer, shown when the first
+      one arrives (a later one leaves the user's choice of layer alone). */
    showFile(path) {
-      if (this.live !== null) {
+      const first = this.live === null;
+      if (!first) {
          this.live.clear();
       }
       this.live = new Bitmap(path);
-      this.layer = "live";
+      if (first) {
+         this.layer = "live";
+      }
       this.version += 1;
    }
 
