@@ -171,8 +171,8 @@ BGX.Preview = class {
 
    /*
     * Re-stretch with the dialog's values (the original's stretch, sent to the worker) and
-    * render the current layer. The stretched planes are kept per stretch: a threshold or
-    * mask change re-tints them and sorts or measures nothing.
+    * render the current layer. The unclipped stretch is kept per stretch: a threshold or mask
+    * change only compares and re-tints (it measures, sorts and stretches nothing).
     */
    restretch(values) {
       if (this.planes === null) {
@@ -219,13 +219,7 @@ BGX.Preview = class {
 
    /* The current layer's bitmap at the copy's size (rendered on first use), or null. */
    get bitmap() {
-      if (this.planes === null) {
-         return null;
-      }
-      if (this.layer === "live") {
-         return this.live;
-      }
-      return this.render(this.layer);
+      return this.planes === null ? null : this.render(this.layer);
    }
 
    /* Copy pixels per real pixel of the current layer's bitmap. */
