@@ -49,7 +49,9 @@ BGX.params = (function () {
       { name: "openBackground", type: "bool", def: true },
       { name: "closeWhenDone", type: "bool", def: false },
       { name: "replaceTarget", type: "bool", def: false },
-      { name: "zoomToFit", type: "bool", def: true }
+      { name: "zoomToFit", type: "bool", def: true },
+      { name: "showSamples", type: "bool", def: false },
+      { name: "useWindowMask", type: "bool", def: false }
    ];
 
    var SETTINGS_PREFIX = "BackgroundOptimizer/";

@@ -5,6 +5,7 @@
  */
 
 BGX.STRETCH_PARAMS = ["quantile", "target", "threshold_min", "threshold_max"];
+BGX.WINDOW_MASK_TIP = "Use the target window's own mask (as it is shown: enabled, inverted or not) instead of the Mask list";
 
 /* A thin progress bar: there is no ProgressBar class in PJSR. */
 BGX.ProgressBar = class extends Control {
@@ -46,8 +47,7 @@ BGX.Dialog = class extends Dialog {
 
       this.buildViews();
       this.previewControl = new BGX.PreviewControl(this, this.preview);
-      this.fitButton = this.button("Fit", "Fit the preview to the window", () => this.setZoom(true));
-      this.oneToOneButton = this.button("1:1", "Show the preview at one preview pixel per screen pixel", () => this.setZoom(false));
+      this.previewBar = BGX.previewToolbar(this);
       this.buildParameters();
       this.buildWorker();
       this.buildRun();
@@ -93,6 +93,8 @@ BGX.Dialog = class extends Dialog {
       this.maskList.getMainViews();
       this.maskList.toolTip = "Optional mask: pixels where it is below 0.5 are left out of the fit (No View Selected: none)";
       this.maskList.onViewSelected = () => this.selectMask();
+      this.windowMaskCheck = this.check("Use the window's mask", BGX.WINDOW_MASK_TIP, "useWindowMask");
+      this.windowMaskCheck.onCheck = (checked) => { this.values.useWindowMask = checked; this.selectMask(); };
    }
 
    /* One control per visible fit parameter: NumericControl for numbers, ComboBox for choices. */
@@ -160,11 +162,7 @@ BGX.Dialog = class extends Dialog {
       views.add(this.targetList, 100);
       views.add(this.label("Mask:"));
       views.add(this.maskList, 100);
-      const zoom = new HorizontalSizer;
-      zoom.spacing = 4;
-      zoom.add(this.fitButton);
-      zoom.add(this.oneToOneButton);
-      zoom.addStretch();
+      views.add(this.windowMaskCheck);
       const params = new VerticalSizer;
       params.spacing = 4;
       for (const name of Object.keys(this.controlsByName)) {
@@ -194,7 +192,7 @@ BGX.Dialog = class extends Dialog {
       const right = new VerticalSizer;
       right.spacing = 4;
       right.add(this.previewControl, 100);
-      right.add(zoom);
+      right.add(this.previewBar.sizer);
       const middle = new HorizontalSizer;
       middle.spacing = 8;
       middle.add(left);
@@ -229,7 +227,8 @@ BGX.Dialog = class extends Dialog {
       this.replaceCheck.checked = this.values.replaceTarget;
       this.backgroundCheck.checked = this.values.openBackground;
       this.closeCheck.checked = this.values.closeWhenDone;
-      this.previewControl.fit = this.values.zoomToFit;
+      this.windowMaskCheck.checked = this.values.useWindowMask;
+      this.previewBar.sync(this.values);
    }
 
    setValue(name, value) {
@@ -240,26 +239,30 @@ BGX.Dialog = class extends Dialog {
       }
    }
 
-   setZoom(fit) {
-      this.values.zoomToFit = fit;
-      this.previewControl.fit = fit;
-      this.previewControl.update();
-   }
-
    selectTarget(view) {
       this.target = view && !view.isNull ? view : null;
       this.preview.setSource(this.target);
       this.selectMask();
    }
 
-   /* The mask view, or null for the list's "No View Selected" item. */
+   /* Which mask the run uses (BGX.display.chooseMask): the window's own or the list's. */
+   get maskChoice() {
+      const listed = this.maskList.currentView;
+      const win = BGX.windowMask(this.target);
+      const choice = BGX.display.chooseMask(this.values.useWindowMask, win, listed !== null && !listed.isNull);
+      choice.view = choice.source === "window" ? win.view : choice.source === "list" ? listed : null;
+      return choice;
+   }
+
+   /* The mask view, or null (the list's "No View Selected" item; no active window mask). */
    get mask() {
-      const view = this.maskList.currentView;
-      return view === null || view.isNull ? null : view;
+      return this.maskChoice.view;
    }
 
    selectMask() {
-      this.preview.setMask(this.mask);
+      const choice = this.maskChoice;
+      this.preview.setMask(choice.view, choice.inverted);
+      this.windowMaskCheck.toolTip = BGX.WINDOW_MASK_TIP + (choice.note ? ". " + choice.note : "");
       this.restretch();
    }
 
@@ -269,7 +272,7 @@ BGX.Dialog = class extends Dialog {
       } catch (e) {
          this.stageLabel.text = "Preview: " + (e && e.message ? e.message : String(e));
       }
-      this.previewControl.update();
+      this.previewControl.refresh();
    }
 
    showError(failure) {
@@ -316,7 +319,7 @@ BGX.Dialog = class extends Dialog {
          this.controlsByName[name].control.enabled = !running;
       }
       [this.targetList, this.maskList, this.urlEdit, this.tokenEdit, this.testButton, this.replaceCheck,
-         this.backgroundCheck, this.closeCheck, this.runButton, this.resetButton].forEach((c) => { c.enabled = !running; });
+         this.backgroundCheck, this.closeCheck, this.runButton, this.resetButton, this.windowMaskCheck].forEach((c) => { c.enabled = !running; });
       this.launcher.enabled = !running;
       this.cancelButton.enabled = running;
    }
@@ -333,9 +336,10 @@ BGX.Dialog = class extends Dialog {
          return;
       }
       BGX.settings.save(this.values);
-      this.restretch();
+      this.selectMask();
       const stretch = this.preview.stretch;
-      this.preview.setSamples([]);
+      const maskInverted = this.maskChoice.inverted;
+      this.preview.startRun();
       this.progressBar.setFraction(0);
       this.stageLabel.text = "Sending the image to the worker...";
       this.setRunning(true);
@@ -351,11 +355,12 @@ BGX.Dialog = class extends Dialog {
          },
          preview: (path) => {
             this.preview.showFile(path);
-            this.previewControl.update();
+            this.previewControl.refresh();
          },
          objects: (path) => this.preview.setObjects(path),
          finish: (state, failure, job) => this.finished(state, failure, job)
       }, stretch);
+      this.job.maskInverted = maskInverted;
       this.job.start();
       if (this.job.live) {
          this.pollTimer.start();
@@ -382,15 +387,18 @@ BGX.Dialog = class extends Dialog {
          this.progressBar.setFraction(1);
          this.stageLabel.text = "Done: " + [job.results.background, job.results.corrected].filter((id) => id !== null).join(", ");
          this.preview.setSamples(job.report && job.report.samples);
+         this.preview.setResults(job.results);
          this.restretch();
          if (this.values.closeWhenDone) {
             this.ok();
          }
       } else if (state === "cancelled") {
          this.stageLabel.text = "Cancelled";
+         this.preview.showOriginal();
          this.restretch();
       } else {
          this.stageLabel.text = "Failed";
+         this.preview.showOriginal();
          this.restretch();
          this.showError(failure);
       }
@@ -415,8 +423,8 @@ BGX.Dialog = class extends Dialog {
          this.job.close();
       }
       this.launcher.shutdown(this.values);
-      this.previewControl.releaseScaled();
-      this.preview.replaceBitmap(null);
+      this.previewControl.release();
+      this.preview.free();
       BGX.settings.save(this.values);
       if (this.job !== null && this.job.results !== null) {
          this.job.results.windows.forEach((w) => w.bringToFront());

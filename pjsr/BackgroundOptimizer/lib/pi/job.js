@@ -34,6 +34,8 @@ BGX.Job = class {
       this.flow = BGX.jobflow.create(BGX.naming.tempPaths(this.tempDir, tag), mask !== null, values.openBackground !== false);
       this.results = null;
       this.report = null;
+      /* The mask is the window's own, shown inverted: the worker gets it inverted (set before start()). */
+      this.maskInverted = false;
    }
 
    get state() {
@@ -136,7 +138,7 @@ BGX.Job = class {
       case "write":
          this.ui.transfer("writing " + action.role, 0, 0);
          CoreApplication.processEvents();
-         BGX.io.writeTemp(action.role === "mask" ? this.mask : this.target, action.path);
+         BGX.io.writeTemp(action.role === "mask" ? this.mask : this.target, action.path, action.role === "mask" && this.maskInverted);
          CoreApplication.processEvents();
          break;
       case "createJob": {
