@@ -15,6 +15,7 @@
 #include "lib/engine/protocol.js"
 #include "lib/engine/naming.js"
 #include "lib/engine/jobflow.js"
+#include "lib/engine/zoom.js"
 #include "lib/engine/display.js"
 #include "lib/engine/launch.js"
 #include "lib/engine/instance.js"

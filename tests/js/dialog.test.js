@@ -38,10 +38,15 @@ test("main() checks the version, builds every control and wires every handler", 
          "quantile", "target", "threshold_min", "threshold_max", "correction", "downscale_function"]) {
          assert.ok(d.controlsByName[name], name);
       }
-      for (const b of ["runButton", "cancelButton", "resetButton", "closeButton", "testButton", "fitButton", "oneToOneButton"]) {
+      for (const b of ["runButton", "cancelButton", "resetButton", "closeButton", "testButton"]) {
          assert.equal(typeof d[b].onClick, "function", b);
       }
-      assert.equal(typeof d.previewControl.onPaint, "function");
+      for (const b of ["fitButton", "oneToOneButton", "zoomInButton", "zoomOutButton"]) {
+         assert.equal(typeof d.previewBar[b].onClick, "function", b);
+      }
+      for (const h of ["onPaint", "onMouseWheel", "onMousePress", "onMouseMove", "onMouseRelease", "onResize"]) {
+         assert.equal(typeof d.previewControl.viewport[h], "function", h);
+      }
       assert.equal(typeof d.progressBar.onPaint, "function");
       assert.equal(typeof d.urlEdit.onEditCompleted, "function");
       assert.equal(d.tokenEdit.passwordMode, true);
@@ -72,12 +77,12 @@ test("slider changes re-stretch the preview (debounced); zoom buttons switch fit
       assert.equal(d.values.target, 0.5);
       d.controlsByName.threshold_max.control.onValueUpdated(0.8);
       w.tick();
-      d.oneToOneButton.onClick();
+      d.previewBar.oneToOneButton.onClick();
       assert.equal(d.previewControl.fit, false);
-      d.fitButton.onClick();
+      d.previewBar.fitButton.onClick();
       assert.equal(d.previewControl.fit, true);
       w.paintOps.length = 0;
-      d.previewControl.onPaint(0, 0, d.previewControl.width, d.previewControl.height);
+      d.previewControl.viewport.onPaint(0, 0, 480, 360);
       d.progressBar.onPaint(0, 0, 10, 10);
       assert.ok(w.paintOps.includes("drawBitmap"));
       assert.equal(w.graphicsOpen, 0, "every Graphics ended");
@@ -178,11 +183,11 @@ test("objects.xisf tints the preview like the excluded areas; the scaled bitmap 
       assert.ok(after.every((v, i) => v === (i % 240 < 60 ? 1 : before[i])), "objects tinted, the rest as before");
       assert.ok(w.freed.includes("Image"), "the objects image was freed");
       w.scaled = 0;
-      d.previewControl.onPaint(0, 0, 480, 360);
-      d.previewControl.onPaint(0, 0, 480, 360);
+      d.previewControl.viewport.onPaint(0, 0, 480, 360);
+      d.previewControl.viewport.onPaint(0, 0, 480, 360);
       assert.equal(w.scaled, 1, "one scaledTo for two paints of the same size");
       d.preview.restretch(d.values);
-      d.previewControl.onPaint(0, 0, 480, 360);
+      d.previewControl.viewport.onPaint(0, 0, 480, 360);
       assert.equal(w.scaled, 2);
       assert.ok(w.freed.filter((f) => f === "Bitmap").length >= 2, "the replaced bitmap and its scaled copy were cleared");
       d.closeButton.onClick();

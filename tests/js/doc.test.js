@@ -20,8 +20,9 @@ function block(label, tip) {
    return `<div class="pidoc_parameter">\n   <h4 class="pidoc_parameterTitle">${esc(label)}</h4>\n<p>${esc(tip)}</p>\n</div>`;
 }
 
-test("every parameter, option and view of the dialog is documented with its tooltip's text", () => {
-   const documented = [["Target", BGX.help.tip("target")], ["Mask", BGX.help.tip("mask")]];
+test("every parameter, option, view and preview control of the dialog is documented with its tooltip's text", () => {
+   const documented = [["Target", "targetView"], ["Mask", "mask"], ["Fit", "previewFit"], ["1:1", "previewOneToOne"],
+      ["+", "previewZoomIn"], ["-", "previewZoomOut"], ["Layer", "previewLayer"]].map(([label, name]) => [label, BGX.help.tip(name)]);
    for (const e of BGX.params.allEntries()) {
       if (e.label && e.ui !== false) {
          documented.push([e.label, e.tip]);

@@ -189,3 +189,23 @@ test("a process icon dropped onto an image: fitted there without the dialog, pro
    assert.equal(env.world.messages.length, 0);
    assert.deepEqual(leftovers(env.tempDir), []);
 });
+
+test("an icon with useWindowMask dropped onto an image with an inverted mask sends that mask, inverted", () => {
+   const env = runScript(() => assert.fail("no dialog for a view target"), (run, w) => {
+      run(`(function () {
+         const m = new ImageWindow(200, 150, 1, 32, true, false, "StarMask");
+         m.mainView.image.setSamples(Float32Array.from({ length: 200 * 150 }, (v, i) => (i % 200 < 50 ? 1 : 0)), new Rect(200, 150), 0);
+         makeGradientWindow("NGC7000", 200, 150, 1).setMask(m, true);
+      })()`);
+      w.instanceTarget = "view";
+      w.targetView = run("ImageWindow.windowById('NGC7000').mainView");
+      const BGX = loadEngine();
+      const values = Object.assign(BGX.params.defaults(), FAST, { workerUrl: worker.url, openBackground: false, useWindowMask: true });
+      BGX.instance.toParameters(values).forEach((p) => w.parameters.set(p.id, p.value));
+   });
+   const lines = env.world.console.map((l) => l.text);
+   assert.ok(lines.some((l) => /The window's mask, inverted\./.test(l)), lines.join("\n"));
+   assert.ok(lines.some((l) => /Done: NGC7000_corrected/.test(l)), lines.join("\n"));
+   assert.equal(env.world.http.filter((h) => /\/v1\/jobs\/j_[^/]+\/mask$/.test(h.url)).length, 1, "the mask uploaded");
+   assert.deepEqual(leftovers(env.tempDir), []);
+});

@@ -9,7 +9,7 @@ const test = require("node:test");
 const assert = require("node:assert/strict");
 const path = require("node:path");
 const { runScript, pumpUntil, leftovers } = require("./script-env");
-const { startWorker, REAL_XISF } = require("./helpers");
+const { startWorker, REAL_XISF, plain } = require("./helpers");
 const { stateOf } = require("./shim/strict");
 const { readFits } = require("./shim/files");
 
@@ -129,8 +129,14 @@ test("the dialog on an RGB XISF: Test connection, Run, progress, final samples d
       assert.equal(d.progressBar.fraction, 1);
       assert.ok(world.bitmaps.some((b) => /_preview\.png$/.test(stateOf(b).file || "")), "preview.png shown as a Bitmap");
       assert.equal(d.preview.markers.length, 8);
+      assert.equal(d.preview.layer, "corrected", "the corrected image is shown after the run");
+      assert.deepEqual(plain(d.preview.layers().map((l) => l.id)), ["original", "corrected", "background", "map"]);
+      assert.equal(d.preview.fullImage(), world.windows[2].mainView.image, "the corrected window's pixels at 1:1");
       world.paintOps.length = 0;
-      d.previewControl.onPaint(0, 0, 480, 360);
+      d.previewControl.viewport.onPaint(0, 0, 480, 360);
+      assert.equal(world.paintOps.filter((o) => o === "strokeCircle").length, 0, "samples only on request");
+      d.previewBar.samplesCheck.onCheck(true);
+      d.previewControl.viewport.onPaint(0, 0, 480, 360);
       assert.equal(world.paintOps.filter((o) => o === "strokeCircle").length, 8);
       assert.equal(d.runButton.enabled, true);
       d.closeButton.onClick();
@@ -278,6 +284,29 @@ test("on the real M51 frame, the preview's stretch is the worker's and its tint 
    const kept = 1 - own.reduce((a, v) => a + v, 0) / own.length;
    assert.ok(kept > 0.05 && kept < 0.95, `the thresholds leave part of the frame out (${kept})`);
    assert.equal(report.working.weighted_fraction, kept);
+});
+
+test("the target window's own mask, inverted: the worker leaves out exactly what the preview tints", () => {
+   const { env, dialog } = runDialog(null, { ...FAST, downscale: 1, useWindowMask: true }, null, (run) => {
+      /* the mask first: the target, opened last, is the active window */
+      run(`(function () {
+         const w = 400;
+         const h = 300;
+         const m = new ImageWindow(w, h, 1, 32, true, false, "StarMask");
+         m.mainView.image.setSamples(Float32Array.from({ length: w * h }, (v, i) => (i % w < w / 4 ? 1 : 0)), new Rect(w, h), 0);
+         ImageWindow.open(${JSON.stringify(MONO)})[0].setMask(m, true);
+      })()`);
+   });
+   assert.equal(dialog.job.state, "done", env.world.messages.map((m) => m.text).join("\n"));
+   assert.equal(dialog.mask.id, "StarMask");
+   assert.equal(dialog.job.maskInverted, true);
+   const p = dialog.preview;
+   const own = env.run("BGX.display.excluded")(p.planes, p.width * p.height, p.stretch, { min: 0, max: 10 }, p.maskPlane, null);
+   const kept = 1 - own.reduce((a, v) => a + v, 0) / own.length;
+   assert.ok(kept > 0.7 && kept < 0.8, `inverted: the left quarter (1 in the mask) is left out (${kept})`);
+   assert.equal(p.factor, 1, "a 400 x 300 preview is the full image");
+   assert.equal(dialog.job.report.working.weighted_fraction, kept);
+   assert.deepEqual(leftovers(env.tempDir), []);
 });
 
 test("the worker stopped: the run fails as unreachable and says how to start it", async () => {

@@ -139,26 +139,26 @@ test("naming: valid view ids, unique result ids, temp names recognised as stale"
    assert.equal(BGX.naming.isStale("M51.xisf"), false);
 });
 
-test("display: progress text, placement for fit and 1:1, tinted preview, sample markers", () => {
+test("display: progress text, tinted preview", () => {
    assert.equal(BGX.display.progressText(status("running", { stage: "optimising", epoch: 420, epochs: 1000, loss: 0.0123, eta: 4.1 })),
       "optimising - epoch 420/1000 - loss 0.012300 - about 5 s left");
    assert.equal(BGX.display.progressText(status("queued", { queue_position: 2 })), "Queued (position 2)");
    assert.equal(BGX.display.progressText(status("done")), "Done");
-   assert.deepEqual(plain(BGX.display.placement(200, 100, 400, 400, true)), { scale: 2, x: 0, y: 100, width: 400, height: 200 });
-   assert.deepEqual(plain(BGX.display.placement(200, 100, 100, 100, false)), { scale: 1, x: -50, y: 0, width: 200, height: 100 });
    const plane = Float32Array.from([0.1, 0.2, 0, 0.9]);
    const eff = { pedestal: [0.1], scale: [0.4], midtones: [0.5] };
-   const out = BGX.display.composePreview([plane], 4, eff, { min: 0, max: 1 }, null);
+   const compose = (thresholds, mask) => {
+      const st = BGX.display.stretched([plane], 4, eff);
+      return BGX.display.tinted(BGX.display.rgbOf(st), BGX.display.codesOf(st, thresholds, mask, null));
+   };
+   const out = compose({ min: 0, max: 1 }, null);
    assert.equal(out.length, 3);
    assert.ok(Math.abs(out[0][1] - 0.25) < 1e-6 && out[1][1] === out[0][1], "grey pixel stretched, not tinted");
    assert.ok(out[0][2] > out[1][2], "missing pixel tinted red");
    assert.ok(out[0][3] > out[1][3], "above the white point: weight 0 in the fit (threshold_max acts before clipping), so tinted");
-   const thr = BGX.display.composePreview([plane], 4, eff, { min: 0.1, max: 0.9 }, Float32Array.from([1, 0, 1, 1]));
+   const thr = compose({ min: 0.1, max: 0.9 }, Float32Array.from([1, 0, 1, 1]));
    assert.ok(thr[0][0] > thr[1][0], "below min tinted");
    assert.ok(thr[0][1] > thr[1][1], "masked tinted");
    assert.ok(thr[0][3] > thr[1][3], "above max tinted");
-   const m = BGX.display.sampleMarkers([{ x: 100, y: 50 }], 0.5, { scale: 2, x: 10, y: 20 });
-   assert.deepEqual(plain(m), [{ x: 110, y: 70 }]);
 });
 
 test("display: transfer text and the auto-STF rows View.stf takes", () => {

@@ -24,6 +24,7 @@ test("every shown parameter and every option has a tip with what it does and whe
 test("the controls that are not parameters have theirs; an unknown name throws", () => {
    for (const name of Object.keys(BGX.help.CONTROLS)) {
       assert.ok(BGX.help.tip(name).length >= 40, name);
+      assert.equal(BGX.params.entry(name), null, `${name}: a table name would shadow the control's tip`);
    }
    assert.throws(() => BGX.help.tip("no_such_control"), /no tooltip for 'no_such_control'/);
 });

@@ -178,15 +178,27 @@ function behaviours(world, C) {
          get numberOfChannels() { return S(this).planes.length; },
          get isColor() { return S(this).planes.length >= 3; },
          get bounds() { return new C.Rect(S(this).width, S(this).height); },
+         /* Any rectangle inside the image (PCL throws for one outside it); arr gets its rows. */
          getSamples(arr, rect, channel) {
             const st = S(this);
-            checkWholeRect(st, rect);
-            arr.set(st.planes[channel === undefined ? 0 : channel]);
+            const r = rectIn(st, rect);
+            const plane = st.planes[channel === undefined ? 0 : channel];
+            const w = r.x1 - r.x0;
+            if (arr.length < w * (r.y1 - r.y0)) {
+               throw new Error("shim: Image.getSamples: the array is smaller than the rectangle");
+            }
+            for (let y = r.y0; y < r.y1; ++y) {
+               arr.set(plane.subarray(y * st.width + r.x0, y * st.width + r.x1), (y - r.y0) * w);
+            }
          },
          setSamples(arr, rect, channel) {
             const st = S(this);
             checkWholeRect(st, rect);
             st.planes[channel === undefined ? 0 : channel].set(arr);
+         },
+         /* PCL Image::Invert(): v -> 1 - v in the normalised range, every channel. */
+         invert() {
+            S(this).planes = S(this).planes.map((p) => Float32Array.from(p, (v) => 1 - v));
          },
          get rangeClippingEnabled() { return S(this).clipOn === true; },
          set rangeClippingEnabled(v) { S(this).clipOn = Boolean(v); },
@@ -244,6 +256,13 @@ function behaviours(world, C) {
       const i = Math.floor(x);
       return i >= sorted.length - 1 ? sorted[sorted.length - 1] : sorted[i] + (x - i) * (sorted[i + 1] - sorted[i]);
    }
+   function rectIn(st, rect) {
+      const r = rect ? { x0: rect.x0, y0: rect.y0, x1: rect.x1, y1: rect.y1 } : { x0: 0, y0: 0, x1: st.width, y1: st.height };
+      if (r.x0 < 0 || r.y0 < 0 || r.x1 > st.width || r.y1 > st.height || r.x1 <= r.x0 || r.y1 <= r.y0) {
+         throw new Error(`shim: rectangle ${JSON.stringify(r)} is not inside the ${st.width} x ${st.height} image`);
+      }
+      return r;
+   }
    function checkWholeRect(st, rect) {
       if (rect && (rect.x0 !== 0 || rect.y0 !== 0 || rect.width !== st.width || rect.height !== st.height)) {
          throw new Error("shim: only whole-image rectangles are supported");
@@ -267,6 +286,13 @@ function behaviours(world, C) {
          get width() { return S(this).width; },
          get height() { return S(this).height; },
          scaledTo(w, h) { world.scaled += 1; return newBitmap(w, h === undefined ? w : h); },
+         subimage(x0, y0, x1, y1) {
+            const st = S(this);
+            if (x0 < 0 || y0 < 0 || x1 > st.width || y1 > st.height || x1 <= x0 || y1 <= y0) {
+               throw new Error(`shim: Bitmap.subimage(${x0}, ${y0}, ${x1}, ${y1}) outside the ${st.width} x ${st.height} bitmap`);
+            }
+            return newBitmap(x1 - x0, y1 - y0);
+         },
          clear() { S(this).cleared = true; world.freed.push("Bitmap"); }
       }
    };
@@ -338,6 +364,16 @@ function behaviours(world, C) {
          get hasAstrometricSolution() { return S(this).astrometry; },
          get filePath() { return S(this).filePath; },
          copyAstrometricSolution(src) { S(this).astrometry = S(src).astrometry; },
+         /* The window's mask: a null window when it has none; enabled once set. */
+         get mask() { return S(this).mask || nullWindow(); },
+         setMask(win, invert) {
+            Object.assign(S(this), { mask: win, maskInverted: invert === true, maskEnabled: true });
+         },
+         removeMask() { S(this).mask = null; },
+         get maskEnabled() { return S(this).maskEnabled === true; },
+         set maskEnabled(v) { S(this).maskEnabled = Boolean(v); },
+         get maskInverted() { return S(this).maskInverted === true; },
+         set maskInverted(v) { S(this).maskInverted = Boolean(v); },
          show() { S(this).shown = true; world.shown.push(S(this).mainView.id); },
          zoomToFit() { S(this).zoomedToFit = true; },
          bringToFront() { world.fronted.push(S(this).mainView.id); },
@@ -591,6 +627,7 @@ function behaviours(world, C) {
       init(self) { Object.assign(S(self), { items: [], current: 0 }); },
       proto: {
          addItem(text) { S(this).items.push(text); },
+         clear() { S(this).items = []; S(this).current = 0; },
          get numberOfItems() { return S(this).items.length; },
          itemText(i) { return S(this).items[i]; },
          get currentItem() { return S(this).current; },
@@ -602,6 +639,39 @@ function behaviours(world, C) {
          }
       }
    };
+   /*
+    * PCL ScrollBox: a frame with a viewport child (where the script paints) and scroll bars
+    * whose positions stay within the ranges set; a position that changes calls its handler
+    * (QAbstractSlider::valueChanged, which Qt emits for programmatic changes too).
+    */
+   const ScrollBox = {
+      init(self) {
+         Object.assign(S(self), { ranges: { h: [0, 0], v: [0, 0] }, pos: { h: 0, v: 0 } });
+         S(self).viewport = new C.Control(self);
+      },
+      proto: {
+         get viewport() { return S(this).viewport; },
+         setHorizontalScrollRange(lo, hi) { S(this).ranges.h = [lo, hi]; scrollTo(this, "h", S(this).pos.h); },
+         setVerticalScrollRange(lo, hi) { S(this).ranges.v = [lo, hi]; scrollTo(this, "v", S(this).pos.v); },
+         get horizontalScrollPosition() { return S(this).pos.h; },
+         set horizontalScrollPosition(v) { scrollTo(this, "h", v); },
+         get verticalScrollPosition() { return S(this).pos.v; },
+         set verticalScrollPosition(v) { scrollTo(this, "v", v); },
+         get maxHorizontalScrollPosition() { return S(this).ranges.h[1]; },
+         get maxVerticalScrollPosition() { return S(this).ranges.v[1]; }
+      }
+   };
+   function scrollTo(box, axis, v) {
+      const [lo, hi] = S(box).ranges[axis];
+      const to = Math.min(hi, Math.max(lo, Math.round(v)));
+      if (to !== S(box).pos[axis]) {
+         S(box).pos[axis] = to;
+         const handler = axis === "h" ? box.onHorizontalScrollPosUpdated : box.onVerticalScrollPosUpdated;
+         if (handler) {
+            handler.call(box, to);
+         }
+      }
+   }
    const ViewList = {
       init(self) { S(self).current = null; },
       proto: {
@@ -671,7 +741,15 @@ function behaviours(world, C) {
          world.graphicsOpen += 1;
       },
       proto: {
-         drawBitmap(...a) { S(this).ops.push(["drawBitmap", a.length]); world.paintOps.push("drawBitmap"); },
+         drawBitmap(...a) {
+            S(this).ops.push(["drawBitmap", a.length]);
+            world.paintOps.push("drawBitmap");
+            const bmp = a[a.length - 1];
+            if (S(bmp).cleared) {
+               throw new Error("shim: drawBitmap of a cleared Bitmap");
+            }
+            world.drawn.push({ x: a[0], y: a[1], width: bmp.width, height: bmp.height });
+         },
          fillRect(...a) { world.paintOps.push(["fillRect", a.length]); },
          strokeCircle() { world.paintOps.push("strokeCircle"); },
          drawLine() { world.paintOps.push("drawLine"); },
@@ -716,7 +794,7 @@ function behaviours(world, C) {
    return {
       Rect, Point, ByteArray, File, FileFind, FileInfo, Parameters, OpenFileDialog, GetDirectoryDialog, SectionBar, TreeBox, TreeBoxNode, Image, Bitmap, View, ImageWindow, FITSKeyword, FileFormat,
       FileFormatInstance, Settings, CoreApplication, Control, Font, Dialog, ComboBox, ViewList, NumericEdit,
-      NumericControl, Sizer, Timer, MessageBox, Graphics, NetworkTransfer, ExternalProcess
+      NumericControl, Sizer, Timer, MessageBox, Graphics, NetworkTransfer, ExternalProcess, ScrollBox
    };
 }
 

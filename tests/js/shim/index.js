@@ -115,7 +115,7 @@ function createPjsr(options = {}) {
    }
    const world = {
       tempDir, homeDir, families, console: [], settings: new Map(), answers: [], processes: [], lastReadOK: false, messages: [], windows: [],
-      timers: [], controls: [], bitmaps: [], http: [], xisfWrites: [], paintOps: [], executing: [],
+      timers: [], controls: [], bitmaps: [], http: [], xisfWrites: [], paintOps: [], drawn: [], executing: [],
       graphicsOpen: 0, processEvents: 0, abortRequested: false, onExecute: null, minimumVersion: null,
       stringLimit: Infinity, decodedBytes: 0, freed: [], scaled: 0, shown: [], fronted: [], statistics: 0,
       uploadAnswerBody: true, onEvents: null,

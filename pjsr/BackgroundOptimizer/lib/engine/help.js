@@ -11,7 +11,7 @@ BGX.help = (function () {
    "use strict";
 
    var CONTROLS = {
-      target: "The linear image to model. Pick a master before any stretch: the fit assumes linear data.",
+      targetView: "The linear image to model. Pick a master before any stretch: the fit assumes linear data.",
       mask: "Optional mask: where it is below 0.5 the pixels are left out of the fit. Use one (e.g. a StarMask or a " +
          "hand-drawn nebula mask) when the thresholds cannot exclude an object; No View Selected: none.",
       testConnection: "Ask the worker for its version and device (GPU or CPU). Use it after changing the address or " +
@@ -25,6 +25,16 @@ BGX.help = (function () {
       newInstance: "New Instance: drag this triangle to the workspace to make a process icon with these settings, " +
          "or drop it onto an image to run them on that image without the dialog.",
       documentation: "Open this script's documentation page in PixInsight's documentation browser.",
+      previewFit: "Show the whole image in the preview. Use the mouse wheel to zoom at the cursor and drag to pan " +
+         "once zoomed in.",
+      previewOneToOne: "Show one pixel of the real image per screen pixel, read from the full-resolution image. Use it " +
+         "to judge stars, noise and the red tint of the thresholds.",
+      previewZoomIn: "Zoom the preview in, up to 2:1 (read from the full-resolution image from 1:1 on).",
+      previewZoomOut: "Zoom the preview out, down to the whole image (Fit).",
+      previewLayer: "What the preview shows: the original (left-out areas tinted red), the fit in progress, the " +
+         "corrected image and the background model of the last run (each with an auto-STF), or the objects / " +
+         "exclusion map (red: left out by the thresholds or the mask; amber: protected as objects). Choose the " +
+         "corrected image after a run to judge the result.",
       batchList: "The files a batch runs on, in order (XISF or FITS). Each is opened, fitted with the settings " +
          "above, and written to the output folder.",
       batchAdd: "Add image files to the batch list. Files already in the list are not added twice.",

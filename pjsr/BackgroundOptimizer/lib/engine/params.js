@@ -57,8 +57,8 @@ BGX.params = (function () {
    /*
     * Script options that are not fit parameters; label: the dialog's text for it (none: no control
     * of its own). instance: false keeps an option out of process
-    * icons: the token is a secret (icons are saved in projects that get shared), and the zoom is
-    * the dialog's state, not a processing choice.
+    * icons: the token is a secret (icons are saved in projects that get shared), and the zoom and
+    * the samples shown are the preview's state, not a processing choice (the window's mask is one).
     */
    var OPTIONS = [
       { name: "workerUrl", type: "str", def: "http://127.0.0.1:8765", label: "Worker", section: "Worker",
@@ -76,7 +76,11 @@ BGX.params = (function () {
       { name: "replaceTarget", type: "bool", def: false, label: "Replace target", section: "Correction",
         tip: "Write the corrected image into the target view (one undoable step) instead of a new window. Leave it off to compare before and after." },
       { name: "zoomToFit", type: "bool", def: true, instance: false, section: "Preview",
-        tip: "Whether the preview fits the image to its area (Fit) or shows one preview pixel per screen pixel (1:1). Set by the Fit and 1:1 buttons under the preview." },
+        tip: "Whether the preview opens fitted to its area (Fit) or at one real pixel per screen pixel (1:1). Set by the Fit and 1:1 buttons under the preview; the wheel and + / - zoom between." },
+      { name: "showSamples", type: "bool", def: false, instance: false, label: "Show samples", section: "Preview",
+        tip: "Draw the last run's final sample positions on the preview (green circles). Tick it to check that the samples sit on sky, not on objects." },
+      { name: "useWindowMask", type: "bool", def: false, label: "Use the window's mask", section: "Target",
+        tip: "Use the target window's own mask (as it is shown: enabled, inverted or not) instead of the Mask list. Tick it when the mask is already on the image." },
       { name: "batchSource", type: "str", def: "files", choices: ["files", "views"], label: "Run on", section: "Batch",
         tip: "What a batch runs on: the files in the list, or every image open in PixInsight. Choose the open images for masters you already have open." },
       { name: "batchOutputDir", type: "str", def: "", label: "Output folder", section: "Batch",

@@ -79,6 +79,71 @@ BGX.stretch = (function () {
       return values;
    }
 
+   /*
+    * Median absolute deviation from center of an ascending sorted array, without another sort:
+    * the deviations below and above center are two ascending runs, merged up to the middle
+    * (numpy's median of the deviations: the mean of the two middle ones for an even count).
+    */
+   function madSorted(sorted, center) {
+      var n = sorted.length;
+      if (n === 0) {
+         return NaN;
+      }
+      var j = 0;
+      while (j < n && sorted[j] < center) {
+         ++j;
+      }
+      var lo = j - 1;
+      var hi = j;
+      var want = Math.floor((n - 1) / 2);
+      var last = 0;
+      for (var k = 0; k <= want + (n % 2 === 0 ? 1 : 0); ++k) {
+         var below = lo >= 0 ? center - sorted[lo] : Infinity;
+         var above = hi < n ? sorted[hi] - center : Infinity;
+         var d;
+         if (below <= above) {
+            d = below;
+            --lo;
+         } else {
+            d = above;
+            ++hi;
+         }
+         if (k === want) {
+            if (n % 2 === 1) {
+               return d;
+            }
+            last = d;
+         } else if (k > want) {
+            return (last + d) / 2;
+         }
+      }
+      return last;
+   }
+
+   /*
+    * The samples of planes sorted ONCE (valid pixels only: a pixel is left out in every channel
+    * when any channel is missing), and the statistics read from them as often as wanted:
+    * {channels, minimum(c), median(c), quantile(c, q), mad(c)}. Re-stretching for a new
+    * quantile, target or threshold reuses the sort. Throws when no pixel is valid.
+    */
+   function sampleStatistics(planes, count) {
+      var missing = missingMask(planes, count);
+      var sorted = [];
+      for (var c = 0; c < planes.length; ++c) {
+         sorted.push(sortedValid(planes[c], missing));
+         if (sorted[c].length === 0) {
+            throw new Error("The image has no valid pixels (all are 0 or not finite).");
+         }
+      }
+      return {
+         channels: planes.length,
+         minimum: function (ch) { return sorted[ch][0]; },
+         median: function (ch) { return quantileSorted(sorted[ch], 0.5); },
+         quantile: function (ch, q) { return quantileSorted(sorted[ch], q); },
+         mad: function (ch) { return madSorted(sorted[ch], quantileSorted(sorted[ch], 0.5)); }
+      };
+   }
+
    /* Adds one channel to an effective stretch from its pedestal p, q-quantile and median. */
    function addChannel(result, p, quantileValue, median, t) {
       var s = quantileValue - p;
@@ -96,14 +161,14 @@ BGX.stretch = (function () {
     * target t. Throws when every pixel is missing (nothing to stretch).
     */
    function fit(planes, count, q, t) {
-      var missing = missingMask(planes, count);
+      return fitStatistics(sampleStatistics(planes, count), q, t);
+   }
+
+   /* The same stretch from sampleStatistics (sorted once; any q and t after that cost no sort). */
+   function fitStatistics(stats, q, t) {
       var result = { pedestal: [], scale: [], midtones: [] };
-      for (var c = 0; c < planes.length; ++c) {
-         var sorted = sortedValid(planes[c], missing);
-         if (sorted.length === 0) {
-            throw new Error("The image has no valid pixels (all are 0 or not finite).");
-         }
-         addChannel(result, sorted[0], quantileSorted(sorted, q), quantileSorted(sorted, 0.5), t);
+      for (var c = 0; c < stats.channels; ++c) {
+         addChannel(result, stats.minimum(c), stats.quantile(c, q), stats.median(c), t);
       }
       return result;
    }
@@ -162,7 +227,10 @@ BGX.stretch = (function () {
       midtonesFor: midtonesFor,
       quantileSorted: quantileSorted,
       missingMask: missingMask,
+      madSorted: madSorted,
+      sampleStatistics: sampleStatistics,
       fit: fit,
+      fitStatistics: fitStatistics,
       fromStatistics: fromStatistics,
       forward: forward,
       inverse: inverse,

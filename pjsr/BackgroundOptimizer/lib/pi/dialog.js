@@ -54,8 +54,7 @@ BGX.Dialog = class extends Dialog {
 
       this.buildViews();
       this.previewControl = new BGX.PreviewControl(this, this.preview);
-      this.fitButton = this.button("Fit", "Fit the preview to the window", () => this.setZoom(true));
-      this.oneToOneButton = this.button("1:1", "Show the preview at one preview pixel per screen pixel", () => this.setZoom(false));
+      this.previewBar = BGX.previewToolbar(this);
       this.buildParameters();
       this.buildWorker();
       this.buildRun();
@@ -125,7 +124,7 @@ BGX.Dialog = class extends Dialog {
    buildViews() {
       this.targetList = new ViewList(this);
       this.targetList.getMainViews();
-      this.targetList.toolTip = BGX.help.tip("target");
+      this.targetList.toolTip = BGX.help.tip("targetView");
       if (!ImageWindow.activeWindow.isNull) {
          this.targetList.currentView = ImageWindow.activeWindow.mainView;
       }
@@ -135,6 +134,8 @@ BGX.Dialog = class extends Dialog {
       this.maskList.getMainViews();
       this.maskList.toolTip = BGX.help.tip("mask");
       this.maskList.onViewSelected = () => this.selectMask();
+      this.windowMaskCheck = this.check("useWindowMask");
+      this.windowMaskCheck.onCheck = (checked) => { this.values.useWindowMask = checked; this.selectMask(); };
    }
 
    /* One control per visible fit parameter: NumericControl for numbers, ComboBox for choices. */
@@ -269,11 +270,6 @@ BGX.Dialog = class extends Dialog {
    }
 
    layout() {
-      const zoom = new HorizontalSizer;
-      zoom.spacing = 4;
-      zoom.add(this.fitButton);
-      zoom.add(this.oneToOneButton);
-      zoom.addStretch();
       const checks = new HorizontalSizer;
       checks.spacing = 6;
       checks.addSpacing(this.labelWidth + 4);
@@ -302,7 +298,7 @@ BGX.Dialog = class extends Dialog {
       left.spacing = 4;
       left.add(this.section("Target", [
          this.row("Target:", this.targetList.toolTip, [this.targetList]),
-         this.row("Mask:", this.maskList.toolTip, [this.maskList])
+         this.row("Mask:", this.maskList.toolTip, [this.maskList, this.windowMaskCheck])
       ]));
       left.add(this.section("Stretch", this.parameterRows("Stretch")));
       left.add(this.section("Model", this.parameterRows("Model")));
@@ -325,7 +321,7 @@ BGX.Dialog = class extends Dialog {
       const right = new VerticalSizer;
       right.spacing = 4;
       right.add(this.previewControl, 100);
-      right.add(zoom);
+      right.add(this.previewBar.sizer);
       const middle = new HorizontalSizer;
       middle.spacing = 8;
       middle.add(left);
@@ -369,7 +365,8 @@ BGX.Dialog = class extends Dialog {
       this.batchDirEdit.text = this.values.batchOutputDir;
       this.batchFormatCombo.currentItem = BGX.params.entry("batchFormat").choices.indexOf(this.values.batchFormat);
       this.batchOverwriteCheck.checked = this.values.batchOverwrite;
-      this.previewControl.fit = this.values.zoomToFit;
+      this.windowMaskCheck.checked = this.values.useWindowMask;
+      this.previewBar.sync(this.values);
    }
 
    /* The texts being edited into this.values (an Edit commits only on Tab/Return). */
@@ -436,26 +433,30 @@ BGX.Dialog = class extends Dialog {
       }
    }
 
-   setZoom(fit) {
-      this.values.zoomToFit = fit;
-      this.previewControl.fit = fit;
-      this.previewControl.update();
-   }
-
    selectTarget(view) {
       this.target = view && !view.isNull ? view : null;
       this.preview.setSource(this.target);
       this.selectMask();
    }
 
-   /* The mask view, or null for the list's "No View Selected" item. */
+   /* Which mask the run uses (BGX.display.chooseMask): the window's own or the list's. */
+   get maskChoice() {
+      const listed = this.maskList.currentView;
+      const win = BGX.windowMask(this.target);
+      const choice = BGX.display.chooseMask(this.values.useWindowMask, win, listed !== null && !listed.isNull);
+      choice.view = choice.source === "window" ? win.view : choice.source === "list" ? listed : null;
+      return choice;
+   }
+
+   /* The mask view, or null (the list's "No View Selected" item; no active window mask). */
    get mask() {
-      const view = this.maskList.currentView;
-      return view === null || view.isNull ? null : view;
+      return this.maskChoice.view;
    }
 
    selectMask() {
-      this.preview.setMask(this.mask);
+      const choice = this.maskChoice;
+      this.preview.setMask(choice.view, choice.inverted);
+      this.windowMaskCheck.toolTip = BGX.help.tip("useWindowMask") + (choice.note ? " " + choice.note : "");
       this.restretch();
    }
 
@@ -465,7 +466,7 @@ BGX.Dialog = class extends Dialog {
       } catch (e) {
          this.stageLabel.text = "Preview: " + (e && e.message ? e.message : String(e));
       }
-      this.previewControl.update();
+      this.previewControl.refresh();
    }
 
    showError(failure) {
@@ -514,7 +515,7 @@ BGX.Dialog = class extends Dialog {
          this.backgroundCheck, this.closeCheck, this.runButton, this.resetButton, this.newInstanceButton,
          this.batchSourceCombo, this.batchTree, this.batchAddButton, this.batchRemoveButton, this.batchClearButton,
          this.batchDirEdit, this.batchDirButton, this.batchFormatCombo, this.batchOverwriteCheck,
-         this.batchRunButton].forEach((c) => { c.enabled = !running; });
+         this.batchRunButton, this.windowMaskCheck].forEach((c) => { c.enabled = !running; });
       this.launcher.enabled = !running;
       this.cancelButton.enabled = running;
    }
@@ -523,16 +524,17 @@ BGX.Dialog = class extends Dialog {
       this.readEdits();
       const problem = this.runProblem();
       if (problem !== null) {
-         this.showError({ message: problem, advice: "Correct it and press Run again." });
+         this.showError({ message: problem, advice: "Correct it and press Execute again." });
          return;
       }
       if (!this.launcher.ready(this.values, () => this.run())) {
          return;
       }
       BGX.settings.save(this.values);
-      this.restretch();
+      this.selectMask();
       const stretch = this.preview.stretch;
-      this.preview.setSamples([]);
+      const maskInverted = this.maskChoice.inverted;
+      this.preview.startRun();
       this.progressBar.setFraction(0);
       this.stageLabel.text = "Sending the image to the worker...";
       this.setRunning(true);
@@ -548,11 +550,12 @@ BGX.Dialog = class extends Dialog {
          },
          preview: (path) => {
             this.preview.showFile(path);
-            this.previewControl.update();
+            this.previewControl.refresh();
          },
          objects: (path) => this.preview.setObjects(path),
          finish: (state, failure, job) => this.finished(state, failure, job)
       }, stretch);
+      this.job.maskInverted = maskInverted;
       this.job.start();
       if (this.job.live) {
          this.pollTimer.start();
@@ -629,15 +632,18 @@ BGX.Dialog = class extends Dialog {
          this.progressBar.setFraction(1);
          this.stageLabel.text = "Done: " + [job.results.background, job.results.corrected].filter((id) => id !== null).join(", ");
          this.preview.setSamples(job.report && job.report.samples);
+         this.preview.setResults(job.results);
          this.restretch();
          if (this.values.closeWhenDone) {
             this.ok();
          }
       } else if (state === "cancelled") {
          this.stageLabel.text = "Cancelled";
+         this.preview.showOriginal();
          this.restretch();
       } else {
          this.stageLabel.text = "Failed";
+         this.preview.showOriginal();
          this.restretch();
          this.showError(failure);
       }
@@ -666,8 +672,8 @@ BGX.Dialog = class extends Dialog {
       }
       this.readEdits();
       this.launcher.shutdown(this.values);
-      this.previewControl.releaseScaled();
-      this.preview.replaceBitmap(null);
+      this.previewControl.release();
+      this.preview.free();
       BGX.settings.save(this.values);
       if (this.job !== null && this.job.results !== null) {
          this.job.results.windows.forEach((w) => w.bringToFront());

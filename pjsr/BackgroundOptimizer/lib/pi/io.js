@@ -15,8 +15,9 @@ BGX.io = {
       });
    },
 
-   /* The view's image (and its window's keywords) as a 32-bit XISF at path. */
-   writeTemp(view, path) {
+   /* The view's image (and its window's keywords) as a 32-bit XISF at path; inverted: an
+      inverted copy (a window mask shown inverted), the view untouched. */
+   writeTemp(view, path, inverted) {
       if (view === null || view.isNull || view.image === null) {
          throw BGX.workerError({ code: "no_view", message: "The selected view is not available.", advice: "Select an open image and run again." });
       }
@@ -26,8 +27,18 @@ BGX.io = {
       }
       try {
          instance.keywords = view.window.keywords;
-         if (!instance.writeImage(view.image)) {
-            throw BGX.io.diskFailure(path, "write");
+         const image = inverted ? new Image(view.image) : view.image;
+         try {
+            if (inverted) {
+               image.invert();
+            }
+            if (!instance.writeImage(image)) {
+               throw BGX.io.diskFailure(path, "write");
+            }
+         } finally {
+            if (inverted) {
+               image.free();
+            }
          }
       } finally {
          instance.close();

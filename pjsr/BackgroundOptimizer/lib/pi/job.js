@@ -37,6 +37,8 @@ BGX.Job = class {
          values.preview_every !== 0);
       this.results = null;
       this.report = null;
+      /* The mask is the window's own, shown inverted: the worker gets it inverted (set before start()). */
+      this.maskInverted = false;
    }
 
    get state() {
@@ -139,7 +141,7 @@ BGX.Job = class {
       case "write":
          this.ui.transfer("writing " + action.role, 0, 0);
          CoreApplication.processEvents();
-         BGX.io.writeTemp(action.role === "mask" ? this.mask : this.target, action.path);
+         BGX.io.writeTemp(action.role === "mask" ? this.mask : this.target, action.path, action.role === "mask" && this.maskInverted);
          CoreApplication.processEvents();
          break;
       case "createJob": {

@@ -3,8 +3,10 @@
  * that view without the dialog, like ABE/DBE instances: BGX.Job with the icon's values, its
  * progress on the console (a line per stage, transfer, and every 10 s), the Process Console's
  * Abort as Cancel, the results opened as the dialog opens them (no live previews: nobody would
- * see them). There is no dialog whose timer could poll, so a loop
- * keeps PixInsight's events flowing (CoreApplication.processEvents) and polls once a second.
+ * see them). With useWindowMask the view's window mask is the mask, as the dialog sends it
+ * (inverted when shown inverted; none when disabled). There is no dialog whose timer could
+ * poll, so a loop keeps PixInsight's events flowing (CoreApplication.processEvents) and polls
+ * once a second.
  * Returns the final state: "done", "failed" or "cancelled".
  */
 
@@ -41,6 +43,11 @@ BGX.runOnView = function (view, values) {
    const run = Object.assign({}, values, { preview_every: 0 });
    let end = null;
    let job = null;
+   const win = BGX.windowMask(view);
+   const mask = BGX.display.chooseMask(values.useWindowMask === true, win, false);
+   if (mask.note !== "") {
+      say(mask.note);
+   }
    const aborted = () => {
       if (console.abortRequested && job !== null && job.live) {
          console.abortRequested = false;
@@ -50,7 +57,7 @@ BGX.runOnView = function (view, values) {
    };
    console.abortEnabled = true;
    try {
-      job = new BGX.Job(view, null, run, {
+      job = new BGX.Job(view, mask.source === "window" ? win.view : null, run, {
          progress: (status) => progress(BGX.display.progressText(status)),
          /* each transfer once, with its size: the byte counts would flood the console */
          transfer: (name, done, total) => {
@@ -64,6 +71,7 @@ BGX.runOnView = function (view, values) {
          objects: () => {},
          finish: (state, failure) => { end = { state, failure }; }
       });
+      job.maskInverted = mask.inverted;
       say("Running on " + view.id + " (" + run.workerUrl + ")");
       job.start();
       let polled = Date.now();

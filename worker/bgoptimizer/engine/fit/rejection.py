@@ -109,7 +109,8 @@ def reject_outliers(
     centre, sigma = robust_sigma(residual, used)
     with np.errstate(invalid="ignore"):
         high = (residual - centre > sigma_k * np.maximum(sigma, 1e-12)) & used
-    rejected = _off_edge(high.any(axis=2), ~np.isfinite(image).all(axis=2))
+    excess = np.where(used, (residual - centre) / np.maximum(sigma, 1e-12), np.nan)
+    rejected = _judge_edges(high.any(axis=2), np.nanmean(excess, axis=2), ~np.isfinite(image).all(axis=2))
     if grow > 0 and rejected.any():
         rejected = ndimage.binary_dilation(rejected, np.ones((3, 3), bool), iterations=grow)
     weighted = used.any(axis=2)
@@ -119,6 +120,48 @@ def reject_outliers(
     applied = count - lost >= MIN_KEPT * count
     out = np.where(rejected[..., None], 0.0, weight) if applied else weight
     return out.astype(np.float32), Rejection(tuple(map(float, sigma)), fraction, applied)
+
+
+REACH = 0.1
+FAINT = 4.0
+FAINT = 4.0
+
+
+def _judge_edges(rejected: np.ndarray, excess: np.ndarray, no_data: np.ndarray) -> np.ndarray:
+    """Edge areas kept when their excess rises to the edge like a gradient from beyond."""
+    import os
+    edge = no_data.copy()
+    edge[[0, -1], :] = True
+    edge[:, [0, -1]] = True
+    square = np.ones((3, 3), bool)
+    depth = ndimage.distance_transform_cdt(~edge, metric="chessboard")
+    labels, count = ndimage.label(rejected, square)
+    near = ndimage.binary_dilation(edge, square) & rejected
+    short = min(rejected.shape)
+    out = rejected.copy()
+    for label in np.unique(labels[near]):
+        if label == 0:
+            continue
+        area = labels == label
+        u = depth[area]
+        e = excess[area]
+        top = int(np.quantile(u, 0.9))
+        bins = [k for k in range(top + 1) if (u == k).sum() >= 3]
+        if len(bins) < 3:
+            out &= ~area
+            continue
+        prof = np.array([np.nanmedian(e[u == k]) for k in bins])
+        prof = np.interp(np.arange(top + 1), bins, np.nan_to_num(prof))
+        prof = ndimage.uniform_filter1d(prof, 3, mode="nearest")
+        pos = np.maximum(prof, 0)
+        ratio = float((pos * np.arange(top + 1)).sum() / max(pos.sum(), 1e-12))
+        thin = e0 = 0
+        gradient = ratio <= REACH * short or prof.max() < FAINT
+        if os.environ.get("DBG"):
+            print("AREA", int(area.sum()), top, round(float(ratio), 3), round(float(e0), 1), gradient, thin, np.round(prof, 1).tolist())
+        if gradient:
+            out &= ~area  # a gradient rising beyond the frame
+    return out
 
 
 def _off_edge(rejected: np.ndarray, no_data: np.ndarray) -> np.ndarray:
