@@ -94,12 +94,15 @@ test("slider changes re-stretch the preview (debounced); zoom buttons switch fit
    }, withTarget);
 });
 
-test("settings persist between runs of the script; Reset restores the defaults", () => {
+test("settings persist between runs of the script; Reset restores the defaults, the preview options too", () => {
    const first = runScript((d) => {
       d.controlsByName.samples.control.onValueUpdated(48);
       d.urlEdit.text = "http://127.0.0.1:9999";
       d.urlEdit.onEditCompleted();
       d.backgroundCheck.onCheck(false);
+      d.previewBar.oneToOneButton.onClick();
+      d.previewBar.samplesCheck.onCheck(true);
+      d.windowMaskCheck.onCheck(true);
       d.closeButton.onClick();
    }, withTarget);
    assert.equal(first.world.settings.get("BackgroundOptimizer/samples").value, 48);
@@ -109,11 +112,19 @@ test("settings persist between runs of the script; Reset restores the defaults",
       assert.equal(d.values.workerUrl, "http://127.0.0.1:9999");
       assert.equal(d.urlEdit.text, "http://127.0.0.1:9999");
       assert.equal(d.backgroundCheck.checked, false);
+      assert.equal(d.previewControl.fit, false);
+      assert.equal(d.previewBar.samplesCheck.checked, true);
+      assert.equal(d.windowMaskCheck.checked, true);
       d.resetButton.onClick();
       assert.equal(d.values.samples, 32);
       assert.equal(d.controlsByName.samples.control.value, 32);
       assert.equal(d.urlEdit.text, "http://127.0.0.1:8765");
       assert.equal(d.backgroundCheck.checked, true);
+      assert.equal(d.previewControl.fit, true, "Reset: the preview back to Fit");
+      assert.equal(d.previewBar.samplesCheck.checked, false);
+      assert.equal(d.preview.showSamples, false);
+      assert.equal(d.windowMaskCheck.checked, false);
+      assert.equal(d.values.useWindowMask, false);
    }, (run, w) => {
       settings.forEach((v, k) => w.settings.set(k, v));
       withTarget(run);

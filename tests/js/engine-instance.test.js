@@ -15,10 +15,11 @@ function icon(values) {
 }
 const read = (store, base) => plain(BGX.instance.fromParameters((id) => store.has(id), (id) => store.get(id), base || BGX.params.defaults()));
 
-test("every table entry but the token and the zoom is exported, under its table name, as text", () => {
+test("every table entry but the token and the preview's state (zoom, samples shown) is exported, as text", () => {
    const ids = BGX.instance.toParameters(BGX.params.defaults()).map((p) => p.id);
    const table = BGX.params.allEntries().map((e) => e.name);
-   assert.deepEqual(ids.slice(1), table.filter((n) => n !== "token" && n !== "zoomToFit"));
+   assert.deepEqual(ids.slice(1), table.filter((n) => !["token", "zoomToFit", "showSamples"].includes(n)));
+   assert.ok(ids.includes("useWindowMask"), "the mask choice is a processing choice");
    assert.equal(ids[0], BGX.instance.VERSION_KEY);
    assert.ok(ids.every((id) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(id)), "valid PixInsight parameter ids");
    assert.ok(BGX.instance.toParameters(BGX.params.defaults()).every((p) => typeof p.value === "string"));
@@ -28,7 +29,7 @@ test("round trip: every value comes back with its type, floats to the last bit",
    const values = Object.assign(BGX.params.defaults(), {
       samples: 77, learning_rate: 0.1 + 0.2, quantile: 0.987654321012345, correction: "divide",
       openBackground: false, replaceTarget: true, workerUrl: "http://127.0.0.1:9000", min_delta: 1e-7,
-      batchFormat: "fits", batchOutputDir: "C:/Users/Zoë/out"
+      batchFormat: "fits", batchOutputDir: "C:/Users/Zoë/out", useWindowMask: true
    });
    const back = read(icon(values));
    assert.deepEqual(back.problems, []);
@@ -39,13 +40,15 @@ test("round trip: every value comes back with its type, floats to the last bit",
    assert.equal(back.values.learning_rate, 0.1 + 0.2);
 });
 
-test("the token is never written, and an icon never changes the token or zoom of the base values", () => {
+test("the token is never written, and an icon never changes the token, zoom or samples shown of the base", () => {
    const store = icon(Object.assign(BGX.params.defaults(), { token: "s3cret" }));
    assert.ok(![...store.values()].includes("s3cret"));
    store.set("token", "injected");
+   store.set("showSamples", "true");
    const back = read(store, Object.assign(BGX.params.defaults(), { token: "mine", zoomToFit: false }));
    assert.equal(back.values.token, "mine");
    assert.equal(back.values.zoomToFit, false);
+   assert.equal(back.values.showSamples, false);
 });
 
 test("an old icon (keys missing) keeps the base values and says which; unknown keys are ignored", () => {
