@@ -7,7 +7,13 @@ import numpy as np
 import pytest
 
 from bgoptimizer.engine.fit.driver import fit_spline
-from bgoptimizer.engine.fit.rejection import MAD_TO_SIGMA, reject_outliers, relocate, robust_sigma
+from bgoptimizer.engine.fit.rejection import (
+    MAD_TO_SIGMA,
+    edge_reach,
+    reject_outliers,
+    relocate,
+    robust_sigma,
+)
 from bgoptimizer.engine.model import model_at
 from bgoptimizer.params import FitParams
 
@@ -53,16 +59,50 @@ def test_no_growth_and_one_channel_is_enough() -> None:
     assert (out[5, 5] == 0).all() and out[4, 5].all() and out[5, 6].all()
 
 
-def test_areas_touching_the_edge_or_missing_data_are_kept() -> None:
-    model = np.zeros((20, 30, 1), np.float32)
+def test_an_edge_shortfall_stays_in_the_fit_an_object_running_off_the_edge_does_not() -> None:
+    """A gradient the model fell short of fades within a few blocks of the edge; a nebula
+    centred on the edge reaches as deep as it is wide (EDGE_REACH: 4 blocks of 40 here)."""
+    h, w = 40, 60
+    model = np.zeros((h, w, 1), np.float32)
     image = model + _noise(model.shape, 0.01, seed=2)
-    image[:, 25:] += 1.0  # a gradient rising beyond the right edge
-    image[:4, 10:13] = np.nan  # missing blocks ...
-    image[4:7, 10:13] += 1.0  # ... and a high area next to them
-    image[12:15, 10:13] += 1.0  # an object inside the frame
+    rows, cols = np.mgrid[0:h, 0:w]
+    image[..., 0] += np.where(cols >= w - 8, 0.5 ** (w - 1 - cols), 0.0)  # shortfall, right
+    nebula = (rows - 20) ** 2 + cols**2 < 14**2  # a half disc on the left edge, 14 deep
+    image[nebula] += 0.5
+    image[:4, 30:33] = np.nan  # missing blocks ...
+    image[4:6, 30:33] += 1.0  # ... and a small high area next to them: too small to judge
+    image[28:31, 30:33] += 1.0  # an object inside the frame
     out, _ = reject_outliers(image, np.ones_like(image), model, sigma_k=5.0, grow=0)
     rejected = out[..., 0] == 0
-    assert rejected[12:15, 10:13].all() and rejected.sum() == 9
+    assert rejected[nebula].all() and rejected[28:31, 30:33].all()
+    assert not rejected[:, w - 8 :].any() and not rejected[4:6, 30:33].any()
+    assert rejected.sum() == nebula.sum() + 9
+
+
+def test_the_last_rejection_gives_back_a_faint_shelf_joined_to_an_object_at_the_edge() -> None:
+    """A faint shelf (the stiff pass short of a gradient) from the edge to a bright object deep
+    inside is one deep edge area: earlier rejections keep it all out, the last one only the
+    object's core and wings."""
+    h, w = 60, 90
+    model = np.zeros((h, w, 1), np.float32)
+    image = model + _noise(model.shape, 0.01, seed=3)
+    image[10:30, :40] += 0.085  # the shelf, 8.5 sigma: above the test's 5, below 2 x 5
+    image[15:25, 25:35] += 1.0  # the object, 10 x 10 blocks: wings of 0.25 x 10 blocks
+    first, _ = reject_outliers(image, np.ones_like(image), model, sigma_k=5.0, grow=0)
+    last, _ = reject_outliers(image, np.ones_like(image), model, sigma_k=5.0, grow=0, final=True)
+    assert (first[10:30, :40] == 0).mean() > 0.97  # but for a few blocks the noise pulled down
+    kept_out = last[..., 0] == 0
+    assert kept_out[15:25, 25:35].all() and kept_out[14, 25] and kept_out[15:25, 23].all()
+    assert not kept_out[10:30, :20].any() and not kept_out[10:12, :40].any()
+
+
+def test_edge_reach_is_the_excess_weighted_depth_of_the_profile() -> None:
+    depth = np.repeat(np.arange(20), 4)
+    fading = edge_reach(10 * 0.5**depth, depth)
+    deep = edge_reach(np.exp(-0.5 * (depth / 10.0) ** 2), depth)  # a Gaussian peak on the edge
+    assert fading is not None and deep is not None and fading < 1.5 < 5 < deep
+    assert edge_reach(np.ones(6), np.array([0, 0, 0, 1, 1, 1])) is None  # two depths only
+    assert edge_reach(-np.ones(80), depth) == 0.0  # nothing above the model
 
 
 def test_relocate_moves_only_samples_on_rejected_blocks() -> None:

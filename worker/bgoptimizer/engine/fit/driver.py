@@ -271,7 +271,9 @@ class _Problem:
     ) -> tuple[list[FitResult], list[Rejection], np.ndarray | None]:
         """The first pass, then ``rejection_passes`` refits, each warm-started from the
         previous pass's samples with the blocks far above its model rejected (the rejection
-        starts from ``weight`` every time, so a block rejected once can come back). When
+        starts from ``weight`` every time, so a block rejected once can come back; the last one
+        gives back the faint parts of deep edge areas, see
+        :func:`~bgoptimizer.engine.fit.rejection.reject_outliers`). When
         refits follow, the first pass uses ``first_regularisation``: a stiffer spline that
         leaves the objects in its residual for the rejection to find. Also returns the blocks
         the last refit was kept away from (None without refits).
@@ -281,7 +283,7 @@ class _Problem:
         results = [self.fit(weight, centres, values, rng, progress, first, refit=False)]
         rejections: list[Rejection] = []
         objects = None
-        for _ in range(params.rejection_passes):
+        for index in range(params.rejection_passes):
             previous = results[-1]
             fit_weight, rejection = reject_outliers(
                 self.image,
@@ -289,6 +291,7 @@ class _Problem:
                 model_at(previous, self.coords),
                 sigma_k=params.rejection_sigma,
                 grow=params.rejection_grow,
+                final=index == params.rejection_passes - 1,
             )
             rejections.append(rejection)
             objects = (weight > 0).any(axis=2) & ~(fit_weight > 0).any(axis=2)

@@ -4,13 +4,15 @@ After a pass of the fit, blocks that stand well above the model (a galaxy, a neb
 halo the block median kept) are given weight 0 and the fit is run again from the previous
 pass's samples, as DBE/ABE users reject samples on objects. The noise scale is robust (the
 MAD of the residuals over the weighted blocks, per channel), the test one-sided (only blocks
-*above* the model are objects), areas that touch the frame's edge are kept (there, above the
-model is a gradient rising beyond the frame that the previous pass fell short of), and each
-rejected area is grown by a few blocks so that the objects' faint wings go too.
+*above* the model are objects), an area that touches the frame's edge is judged by how far
+its excess reaches into the frame (a gradient rising beyond the frame that the previous pass
+fell short of fades within a few blocks of the edge; a nebula running off the edge does not),
+and each rejected area is grown by a few blocks so that the objects' faint wings go too.
 """
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,13 +20,35 @@ from scipy import ndimage
 
 from .init import nearest_pixels
 
-__all__ = ["MAD_TO_SIGMA", "MIN_KEPT", "Rejection", "reject_outliers", "relocate", "robust_sigma"]
+__all__ = [
+    "EDGE_REACH",
+    "MAD_TO_SIGMA",
+    "MIN_KEPT",
+    "Rejection",
+    "edge_reach",
+    "reject_outliers",
+    "relocate",
+    "robust_sigma",
+]
 
 MAD_TO_SIGMA = 1.4826
 """Median absolute deviation → standard deviation for Gaussian noise."""
 
 MIN_KEPT = 0.1
 """A rejection that would keep less than this share of the weighted blocks is not applied."""
+
+EDGE_REACH = 0.1
+"""An area at the edge whose excess reaches on average at most this share of the working
+image's short side into the frame is a gradient rising beyond it (see :func:`_judge_edges`)."""
+
+MIN_DEPTHS = 3
+"""Depths (of at least 3 blocks each) an edge area must span to be judged."""
+
+CORE_FACTOR = 2.0
+"""The last rejection's core of a deep edge area: blocks above this many times ``sigma_k``."""
+
+WING_SHARE = 0.25
+"""Wings kept out with a core: up to this share of sqrt(the core's blocks) away from it."""
 
 
 @dataclass(frozen=True)
@@ -82,6 +106,7 @@ def reject_outliers(
     *,
     sigma_k: float,
     grow: int,
+    final: bool = False,
 ) -> tuple[np.ndarray, Rejection]:
     """The weights with blocks far above the model set to 0, and what was done.
 
@@ -98,6 +123,12 @@ def reject_outliers(
         more than ``sigma_k`` robust sigma.
     grow
         Blocks by which each rejected area is grown (a square dilation).
+    final
+        The last rejection of a fit: an edge area judged an object keeps out of the fit only
+        its core (blocks above ``CORE_FACTOR · sigma_k``) and the wings around it
+        (:data:`WING_SHARE` of the core's size); the rest (a faint shelf where the stiff first
+        pass fell short of a gradient, joined to an object) goes back to the fit. Earlier
+        rejections keep the whole area out, so the refit's model is free of the object.
 
     Returns
     -------
@@ -109,8 +140,13 @@ def reject_outliers(
     centre, sigma = robust_sigma(residual, used)
     with np.errstate(invalid="ignore"):
         high = (residual - centre > sigma_k * np.maximum(sigma, 1e-12)) & used
-    excess = np.where(used, (residual - centre) / np.maximum(sigma, 1e-12), np.nan)
-    rejected = _judge_edges(high.any(axis=2), np.nanmean(excess, axis=2), ~np.isfinite(image).all(axis=2))
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-missing blocks: NaN
+        excess = np.nanmean(
+            np.where(used, (residual - centre) / np.maximum(sigma, 1e-12), np.nan), axis=2
+        )
+    core = sigma_k * CORE_FACTOR if final else None
+    rejected = _judge_edges(high.any(axis=2), excess, ~np.isfinite(image).all(axis=2), core)
     if grow > 0 and rejected.any():
         rejected = ndimage.binary_dilation(rejected, np.ones((3, 3), bool), iterations=grow)
     weighted = used.any(axis=2)
@@ -122,54 +158,11 @@ def reject_outliers(
     return out.astype(np.float32), Rejection(tuple(map(float, sigma)), fraction, applied)
 
 
-REACH = 0.1
-FAINT = 4.0
-FAINT = 4.0
-
-
-def _judge_edges(rejected: np.ndarray, excess: np.ndarray, no_data: np.ndarray) -> np.ndarray:
-    """Edge areas kept when their excess rises to the edge like a gradient from beyond."""
-    import os
-    edge = no_data.copy()
-    edge[[0, -1], :] = True
-    edge[:, [0, -1]] = True
-    square = np.ones((3, 3), bool)
-    depth = ndimage.distance_transform_cdt(~edge, metric="chessboard")
-    labels, count = ndimage.label(rejected, square)
-    near = ndimage.binary_dilation(edge, square) & rejected
-    short = min(rejected.shape)
-    out = rejected.copy()
-    for label in np.unique(labels[near]):
-        if label == 0:
-            continue
-        area = labels == label
-        u = depth[area]
-        e = excess[area]
-        top = int(np.quantile(u, 0.9))
-        bins = [k for k in range(top + 1) if (u == k).sum() >= 3]
-        if len(bins) < 3:
-            out &= ~area
-            continue
-        prof = np.array([np.nanmedian(e[u == k]) for k in bins])
-        prof = np.interp(np.arange(top + 1), bins, np.nan_to_num(prof))
-        prof = ndimage.uniform_filter1d(prof, 3, mode="nearest")
-        pos = np.maximum(prof, 0)
-        ratio = float((pos * np.arange(top + 1)).sum() / max(pos.sum(), 1e-12))
-        thin = e0 = 0
-        gradient = ratio <= REACH * short or prof.max() < FAINT
-        if os.environ.get("DBG"):
-            print("AREA", int(area.sum()), top, round(float(ratio), 3), round(float(e0), 1), gradient, thin, np.round(prof, 1).tolist())
-        if gradient:
-            out &= ~area  # a gradient rising beyond the frame
-    return out
-
-
-def _off_edge(rejected: np.ndarray, no_data: np.ndarray) -> np.ndarray:
-    """``rejected`` without its connected areas that touch the frame's edge or missing data.
-
-    Above the model at the edge of the frame is what a gradient rising beyond the frame (a
-    light dome, a horizon glow) looks like when the previous pass fell short of it; rejecting
-    it would leave the refit to extrapolate there. Objects are taken to lie inside the frame.
+def _edge_areas(
+    rejected: np.ndarray, no_data: np.ndarray
+) -> tuple[np.ndarray, list[int], np.ndarray]:
+    """Labels of ``rejected``'s connected areas, those touching the frame's edge or missing
+    data, and every block's chessboard distance (in blocks) from that edge.
     """
     edge = no_data.copy()
     edge[[0, -1], :] = True
@@ -177,7 +170,70 @@ def _off_edge(rejected: np.ndarray, no_data: np.ndarray) -> np.ndarray:
     square = np.ones((3, 3), bool)
     labels, _ = ndimage.label(rejected, square)
     touching = np.unique(labels[ndimage.binary_dilation(edge, square) & rejected])
-    return rejected & ~np.isin(labels, touching[touching > 0])
+    depth = ndimage.distance_transform_cdt(~edge, metric="chessboard")
+    return labels, [int(t) for t in touching if t > 0], depth
+
+
+def edge_reach(excess: np.ndarray, depth: np.ndarray) -> float | None:
+    """How far into the frame an edge area's excess reaches: the excess-weighted mean depth
+    of its median excess profile, in blocks (None when the area spans fewer than
+    :data:`MIN_DEPTHS` depths of at least 3 blocks: too small to judge).
+
+    Parameters
+    ----------
+    excess
+        (n,) the area's blocks' excess over the model, in robust sigma.
+    depth
+        (n,) the same blocks' distance from the frame's edge, in blocks.
+
+    Examples
+    --------
+    A shortfall that falls off within a few blocks of the edge, and a flat one:
+
+    >>> depth = np.repeat(np.arange(12), 5)
+    >>> round(edge_reach(20 * 0.5 ** depth, depth), 2), round(edge_reach(np.ones(60), depth), 2)
+    (1.16, 5.0)
+    """
+    top = int(np.quantile(depth, 0.9))
+    levels = [k for k in range(top + 1) if (depth == k).sum() >= 3]
+    if len(levels) < MIN_DEPTHS:
+        return None
+    profile = np.array([np.nanmedian(excess[depth == k]) for k in levels])
+    profile = np.interp(np.arange(top + 1), levels, np.nan_to_num(profile))
+    profile = np.maximum(ndimage.uniform_filter1d(profile, 3, mode="nearest"), 0)
+    total = profile.sum()
+    return float((profile * np.arange(top + 1)).sum() / total) if total > 0 else 0.0
+
+
+def _judge_edges(
+    rejected: np.ndarray, excess: np.ndarray, no_data: np.ndarray, core: float | None = None
+) -> np.ndarray:
+    """``rejected`` without the areas at the frame's edge whose excess is a gradient's.
+
+    At the edge, "above the model" is either an object that runs off the frame (a nebula,
+    the Milky Way) or a gradient rising beyond it (a light dome, a horizon glow) that the
+    stiff first pass fell short of. The shortfall of a smooth gradient is steepest at the
+    edge and fades within a few blocks; an object's excess reaches as far into the frame as
+    the object does. An area whose :func:`edge_reach` is at most :data:`EDGE_REACH` of the
+    working image's short side stays in the fit (rejecting it would leave the refit to
+    extrapolate the gradient); a deeper one is rejected like any object, or with ``core``
+    (an excess level, robust sigma) only its blocks above ``core`` and those within
+    :data:`WING_SHARE` · sqrt(core blocks) of them. Areas too small to judge stay in the fit,
+    as all edge areas did before.
+    """
+    labels, touching, depth = _edge_areas(rejected, no_data)
+    limit = EDGE_REACH * min(rejected.shape)
+    out = rejected.copy()
+    for label in touching:
+        area = labels == label
+        reach = edge_reach(excess[area], depth[area])
+        if reach is None or reach <= limit:
+            out &= ~area
+        elif core is not None:
+            bright = area & (excess >= core)
+            wings = ndimage.distance_transform_edt(~bright) <= WING_SHARE * np.sqrt(bright.sum())
+            out &= ~(area & ~wings)
+    return out
 
 
 def relocate(
