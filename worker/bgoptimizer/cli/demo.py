@@ -21,8 +21,9 @@ def add_parser(subparsers: Any) -> None:
         "demo",
         help="fit a synthetic sky image (no data needed) and compare with its truth",
         description="Makes demo_sky.xisf (light dome + airglow + vignetting over stars, a "
-        "galaxy and a faint nebula), fits it with the default parameters and reports the "
-        "residual against the known background.",
+        "small galaxy and nebula, and a large nebula that runs off an edge), fits it with the "
+        "default parameters and reports the residual against the known background and how "
+        "much of the objects' flux the model absorbed.",
     )
     p.add_argument(
         "-o",
@@ -54,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
     """Make, fit, score."""
     import numpy as np
 
-    from ..engine.synthetic import make_sky, score_model
+    from ..engine.synthetic import SMALL_OBJECTS, make_sky, score_model
     from ..files import OutputPaths, run_files
     from ..io import read_image, write_image
     from ..io.image import ImageData
@@ -63,7 +64,13 @@ def run(args: argparse.Namespace) -> int:
 
     width, height = _size(args.size)
     args.outdir.mkdir(parents=True, exist_ok=True)
-    sky = make_sky(height, width, gradients=("dome", "airglow", "vignette"), seed=args.seed)
+    sky = make_sky(
+        height,
+        width,
+        gradients=("dome", "airglow", "vignette"),
+        objects=(*SMALL_OBJECTS, "large_nebula"),
+        seed=args.seed,
+    )
     source = args.outdir / "demo_sky.xisf"
     write_image(source, ImageData(sky.image, color_space="RGB"))
     np.savez_compressed(
@@ -86,6 +93,7 @@ def run(args: argparse.Namespace) -> int:
     print(
         f"residual vs truth: RMS {scores['residual_rms_pct']:.2f} %, max "
         f"{scores['residual_max_pct']:.2f} % of the gradient's peak-to-peak; "
-        f"{scores['absorbed_pct']:.1f} % of the galaxy and nebula flux absorbed"
+        f"{scores['absorbed_pct']:.1f} % of the galaxies' and nebulae's flux absorbed; "
+        f"{report['objects']['share_pct']:.1f} % of the frame protected as objects"
     )
     return 0
