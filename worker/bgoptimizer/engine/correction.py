@@ -17,7 +17,15 @@ import numpy as np
 from ..exceptions import ParameterError
 from .stretch import QuantileBracket, quantiles
 
-__all__ = ["MODEL_FLOOR", "BandedCorrection", "Bands", "Correction", "correct", "planar_bands"]
+__all__ = [
+    "MODEL_FLOOR",
+    "BandedCorrection",
+    "Bands",
+    "Correction",
+    "correct",
+    "planar_bands",
+    "sampled_rows",
+]
 
 MODEL_FLOOR = 1e-6
 """``divide`` uses ``max(model, MODEL_FLOOR)``; the report counts the floored values."""
@@ -48,6 +56,17 @@ def planar_bands(height: int, width: int, channels: int) -> Iterator[tuple[int, 
     for c in range(channels):
         for r0 in range(0, height, step):
             yield c, slice(r0, min(height, r0 + step))
+
+
+def sampled_rows(height: int) -> np.ndarray:
+    """The evenly spaced rows of the model that bracket each channel's median.
+
+    Examples
+    --------
+    >>> sampled_rows(4).tolist(), len(sampled_rows(4000))
+    ([0, 1, 2, 3], 64)
+    """
+    return np.unique(np.linspace(0, height - 1, min(height, _SAMPLE_ROWS)).astype(int))
 
 
 @dataclass(frozen=True)
@@ -106,10 +125,10 @@ class BandedCorrection:
 
     def _bracket(self, channel: int) -> QuantileBracket:
         height, width, _ = self.shape
-        rows = np.unique(np.linspace(0, height - 1, min(height, _SAMPLE_ROWS)).astype(int))
         columns = slice(None, None, max(1, width // _SAMPLE_COLUMNS))
         sample = [
-            self.model(channel, slice(r, r + 1))[0, columns][self.valid[r, columns]] for r in rows
+            self.model(channel, slice(r, r + 1))[0, columns][self.valid[r, columns]]
+            for r in sampled_rows(height)
         ]
         return QuantileBracket(np.concatenate(sample), int(np.count_nonzero(self.valid)), 0.5)
 
@@ -196,7 +215,9 @@ class BandedCorrection:
         return Correction(background, corrected, self.method, self.medians, self.clipped)
 
 
-def correct(image: np.ndarray, model: np.ndarray, missing: np.ndarray, method: str) -> Correction:
+def correct(
+    image: np.ndarray, model: np.ndarray, missing: np.ndarray, method: str = "subtract"
+) -> Correction:
     """Apply the linear background ``model`` to ``image``; both (H, W, C), float32.
 
     Parameters

@@ -24,12 +24,11 @@ from .correction import BandedCorrection, correct
 from .downscale import auto_factor, downscale
 from .fit.driver import compile_ahead, fit_spline
 from .fit.result import FitResult
-from .masking import missing_mask
 from .model import model_at, model_bands
 from .preview import display_stretch
 from .report import build_report
 from .stretch import StretchParams, fit_stretch
-from .working import Working, prepare, working_shape
+from .working import Working, missing_pixels, prepare, working_shape
 
 __all__ = ["FittedImage", "PipelineResult", "fit_image", "run_image"]
 
@@ -200,7 +199,7 @@ def fit_image(
         stretch.check_channels(channels)
     ahead = _compile_ahead(working_shape(image.shape, params), params, device)
     progress.stage(Stage.STRETCHING, "measuring the stretch")
-    missing = missing_mask(pixels)
+    missing = missing_pixels(pixels)
     sp = stretch or fit_stretch(pixels, missing, quantile=params.quantile, target=params.target)
     progress.stage(Stage.DOWNSCALING, "building the working image")
     work = prepare(pixels, params, mask=mask, stretch=sp, missing=missing)

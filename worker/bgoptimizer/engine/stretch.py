@@ -283,6 +283,10 @@ def fit_stretch(
 ) -> StretchParams:
     """Per-channel ``p, s, m`` from the non-missing pixels of ``pixels`` (H, W, C).
 
+    One pass over the image in cache-sized row bands: the minimum, and the two quantiles
+    bracketed by an evenly spaced grid of pixels (:class:`QuantileBracket`), so no channel's
+    valid values are ever copied out whole (unless a bracket misses).
+
     Parameters
     ----------
     pixels
@@ -298,13 +302,12 @@ def fit_stretch(
         When no pixel is valid.
     """
     valid = ~missing
+    n = int(np.count_nonzero(valid))
+    if n == 0:
+        raise ParameterError("cannot stretch an image with no valid pixels")
+    stats = _stretch_stats(pixels, valid, n, quantile)
     pedestal, scale, midtones = [], [], []
-    for c in range(pixels.shape[2]):
-        values = pixels[..., c][valid]
-        if values.size == 0:
-            raise ParameterError("cannot stretch an image with no valid pixels")
-        p = float(values.min())
-        q_val, med = quantiles(values, (quantile, 0.5))
+    for p, q_val, med in stats:
         s = q_val - p
         if not s > 0:
             s = 1.0
@@ -313,3 +316,46 @@ def fit_stretch(
         scale.append(s)
         midtones.append(midtones_for(b, target))
     return StretchParams(tuple(pedestal), tuple(scale), tuple(midtones))
+
+
+_STRETCH_BAND_VALUES = 1 << 18
+"""Values (all channels) per row band of :func:`fit_stretch`'s pass."""
+
+
+def _stretch_stats(
+    pixels: np.ndarray, valid: np.ndarray, n: int, quantile: float
+) -> list[tuple[float, float, float]]:
+    """``(minimum, quantile, median)`` of each channel's ``n`` valid values."""
+    height, width, channels = pixels.shape
+    if n <= 8 * _SAMPLE:
+        out = []
+        for c in range(channels):
+            values = pixels[..., c][valid]
+            out.append((float(values.min()), *quantiles(values, (quantile, 0.5))))
+        return out
+    stride = max(1, int(np.sqrt(height * width / _SAMPLE)))
+    grid = (slice(None, None, stride), slice(None, None, stride))
+    brackets = []
+    for c in range(channels):
+        sample = pixels[(*grid, c)][valid[grid]]
+        brackets.append([QuantileBracket(sample, n, q) for q in (quantile, 0.5)])
+    lowest = np.full(channels, np.inf)
+    step = max(1, _STRETCH_BAND_VALUES // (width * channels))
+    for r0 in range(0, height, step):
+        rows = slice(r0, r0 + step)
+        ok = valid[rows]
+        whole = ok.all()
+        for c in range(channels):
+            band = pixels[rows, :, c]
+            values = band if whole else band[ok]
+            if values.size:
+                lowest[c] = min(lowest[c], float(values.min()))
+                for bracket in brackets[c]:
+                    bracket.add(values)
+    out = []
+    for c in range(channels):
+        found = [bracket.value() for bracket in brackets[c]]
+        if None in found:  # a grid unlike the whole: every value of the channel
+            found = quantiles(pixels[..., c][valid], (quantile, 0.5))
+        out.append((float(lowest[c]), *found))
+    return out
