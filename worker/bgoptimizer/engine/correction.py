@@ -112,13 +112,15 @@ class BandedCorrection:
     def __init__(self, image: np.ndarray, model: Bands, missing: np.ndarray, method: str) -> None:
         if method not in ("subtract", "divide"):
             raise ParameterError(f"correction must be subtract or divide, got {method!r}")
-        self.valid = ~missing
-        self._whole_rows = self.valid.all(axis=1)
-        if not self.valid.any():
+        self.missing = missing
+        self._whole_rows = ~missing.any(axis=1)
+        valid = missing.size - int(np.count_nonzero(missing))
+        if not valid:
             raise ParameterError("the image has no valid pixels to correct")
         self.image, self.model, self.method = image, model, method
         self.shape: tuple[int, int, int] = image.shape  # type: ignore[assignment]
         self.counts = {name: np.zeros(image.shape[2], np.int64) for name in _COUNTS}
+        self._valid = valid
         self._brackets = [self._bracket(c) for c in range(image.shape[2])]
         self._fed = np.zeros(image.shape[2], np.int64)
         self._medians: list[np.float32 | None] = [None] * image.shape[2]
@@ -127,14 +129,14 @@ class BandedCorrection:
         height, width, _ = self.shape
         columns = slice(None, None, max(1, width // _SAMPLE_COLUMNS))
         sample = [
-            self.model(channel, slice(r, r + 1))[0, columns][self.valid[r, columns]]
+            self.model(channel, slice(r, r + 1))[0, columns][~self.missing[r, columns]]
             for r in sampled_rows(height)
         ]
-        return QuantileBracket(np.concatenate(sample), int(np.count_nonzero(self.valid)), 0.5)
+        return QuantileBracket(np.concatenate(sample), self._valid, 0.5)
 
     def _ok(self, rows: slice) -> np.ndarray | None:
         """The band's valid pixels, or None when all of them are (the common case: cheaper)."""
-        return None if self._whole_rows[rows].all() else self.valid[rows]
+        return None if self._whole_rows[rows].all() else ~self.missing[rows]
 
     def _valid_values(self, band: np.ndarray, rows: slice) -> np.ndarray:
         ok = self._ok(rows)

@@ -234,13 +234,15 @@ def object_share(fit: FitResult, work: Working) -> dict[str, float]:
 
     Summed per block (its valid pixels times its flag), so no full-size map is needed.
     """
-    valid = ~work.missing
-    total = int(np.count_nonzero(valid))
+    total = int(np.count_nonzero(~work.missing))
     if fit.objects is None or not total:
         return {"share_pct": 0.0}
-    starts = [np.arange(0, n, work.factor) for n in valid.shape]
-    per_block = np.add.reduceat(np.add.reduceat(valid, starts[0], 0), starts[1], 1)
-    protected = float(np.sum(per_block * fit.objects.astype(np.float64)))
+    f = work.factor
+    columns = np.arange(0, work.missing.shape[1], f)
+    protected = 0.0
+    for i, flags in enumerate(fit.objects.astype(np.float64)):
+        valid = np.count_nonzero(~work.missing[i * f : (i + 1) * f], axis=0)  # per column
+        protected += float(np.add.reduceat(valid, columns) @ flags)
     return {"share_pct": round(protected / total * 100, 3)}
 
 
