@@ -3,6 +3,7 @@ or an Origin is refused, a client that hangs up mid-upload is one info line."""
 
 from __future__ import annotations
 
+import json
 import socket
 import time
 from pathlib import Path
@@ -98,3 +99,19 @@ def test_client_gone_mid_upload_is_one_info_line(server: Server) -> None:
     assert "Traceback" not in text and "internal error" not in text, text
     assert not list((server.data_dir / "jobs" / job).glob(".part-*"))
     assert server.status(job)["image"] is None
+
+
+def test_unknown_methods_get_the_json_error(server: Server) -> None:
+    """A method no HTTP parser table knows (BREW) reaches the app, which answers it like any
+    other refused verb (docs/API.md): 405, ``Allow`` and the JSON envelope, not the HTTP
+    server's plain-text 400."""
+    for method in (b"BREW", b"PROPFIND"):
+        answer = _exchange(
+            server.port,
+            method + b" /v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
+        )
+        head, _, body = answer.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 405 "), answer[:300]
+        assert b"application/json" in head.lower() and b"\r\nallow: " in head.lower()
+        error = json.loads(body)["error"]
+        assert error["code"] == "method_not_allowed" and method.decode() in error["message"]
