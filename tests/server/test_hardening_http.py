@@ -101,17 +101,19 @@ def test_client_gone_mid_upload_is_one_info_line(server: Server) -> None:
     assert server.status(job)["image"] is None
 
 
-def test_unknown_methods_get_the_json_error(server: Server) -> None:
-    """A method no HTTP parser table knows (BREW) reaches the app, which answers it like any
-    other refused verb (docs/API.md): 405, ``Allow`` and the JSON envelope, not the HTTP
-    server's plain-text 400."""
-    for method in (b"BREW", b"PROPFIND"):
-        answer = _exchange(
-            server.port,
-            method + b" /v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
-        )
-        head, _, body = answer.partition(b"\r\n\r\n")
-        assert head.startswith(b"HTTP/1.1 405 "), answer[:300]
-        assert b"application/json" in head.lower() and b"\r\nallow: " in head.lower()
-        error = json.loads(body)["error"]
-        assert error["code"] == "method_not_allowed" and method.decode() in error["message"]
+def test_what_the_http_parser_refuses_gets_the_json_error(server: Server) -> None:
+    """A method no HTTP parser table knows (BREW), or a head that is not HTTP, is refused
+    before the app, by the worker's HTTP protocol: with the JSON envelope of every other
+    error (docs/API.md), not uvicorn's plain-text 400 (what it was before)."""
+    cases = {
+        b"BREW /v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n": (501, "not_implemented"),
+        # a method the parser knows reaches the app, which names the verbs the path takes
+        b"PROPFIND /v1/jobs HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n": (405, "method_not_allowed"),
+        b"GET /v1/health HTTP/1.1\r\nHo st\x00: x\r\n\r\n": (400, "bad_request"),
+    }
+    for request, (status, code) in cases.items():
+        head, _, body = _exchange(server.port, request).partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 %d " % status), head
+        assert b"content-type: application/json" in head.lower()
+        assert json.loads(body)["error"]["code"] == code
+    assert server.client.get("/v1/health").status_code == 200  # the worker serves on

@@ -66,6 +66,7 @@ def run(args: argparse.Namespace) -> int:
     import uvicorn
 
     from ..server import Settings, create_app
+    from ..server.http_protocol import JsonErrorHttpToolsProtocol
     from ..server.statefile import remove_state, write_state
 
     settings = Settings.load(
@@ -99,11 +100,7 @@ def run(args: argparse.Namespace) -> int:
         log_level=args.log_level,
         access_log=False,
         timeout_graceful_shutdown=3,
-        # h11, not httptools: httptools refuses a method it does not know (BREW) inside
-        # uvicorn with a plain-text 400 the app never sees; through h11 the app answers it
-        # with the API's JSON error (405 and Allow). Measured (docs/notes/server.md): status
-        # polls +1-2 ms at the median, uploads ~190 instead of ~250 MB/s on loopback.
-        http="h11",
+        http=JsonErrorHttpToolsProtocol,  # what httptools cannot parse gets JSON too
     )
     with sock:
         uvicorn.Server(config).run(sockets=[sock])
