@@ -346,7 +346,8 @@ def _coarse_model(spline: Spline, height: int, width: int, tolerance: float) -> 
         inside = nodes[1 : (height - 1) // step + 2, 1 : (width - 1) // step + 2]
         span = inside.max(axis=(0, 1)) - inside.min(axis=(0, 1))
         span = np.maximum(span, np.finfo(np.float32).eps * np.abs(inside).max(axis=(0, 1)))
-        worst = float((np.abs(guess - mids).max(axis=(0, 1)) / span).max())
+        with np.errstate(invalid="ignore"):  # 0 / 0 for an all-zero model: exact below
+            worst = float((np.abs(guess - mids).max(axis=(0, 1)) / span).max())
         target = _CHECK_MARGIN * tolerance
         if not np.isfinite(worst):  # a model that is not finite somewhere: evaluate exactly
             return None
