@@ -28,3 +28,30 @@ def test_demo(tmp_path, capsys):
 def test_demo_bad_size(tmp_path, capsys):
     assert main(["demo", "-o", str(tmp_path), "--size", "big"]) == 2
     assert "--size must look like 900x600, got 'big'" in capsys.readouterr().err
+
+
+def test_a_first_run_says_why_it_is_slow_and_the_next_one_does_not(tmp_path):
+    """New processes sharing an empty XLA cache folder, as a new user's first two runs."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "BGOPT_XLA_CACHE": str(tmp_path / "xla"), "TF_CPP_MIN_LOG_LEVEL": "2"}
+    env.pop("TF_XLA_FLAGS", None)  # an earlier in-process fit named its own cache folder there
+    command = [
+        sys.executable,
+        "-m",
+        "bgoptimizer",
+        "demo",
+        "-o",
+        str(tmp_path),
+        "--size",
+        "200x130",
+    ]
+    runs = [
+        subprocess.run(command, capture_output=True, text=True, env=env, check=True) for _ in "12"
+    ]
+    first, second = (run.stdout for run in runs)
+    assert "first run: TensorFlow's import took" in first and str(tmp_path / "xla") in first
+    assert "XLA compiled the fit" in first
+    assert "first run" not in second and "residual vs truth" in second

@@ -5,7 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bgoptimizer.engine.correction import correct
+from bgoptimizer.engine.correction import (
+    BandedCorrection,
+    correct,
+    planar_bands,
+    sampled_rows,
+)
 from bgoptimizer.exceptions import ParameterError
 
 
@@ -65,20 +70,64 @@ def test_errors():
         correct(image, model, np.ones_like(missing), "subtract")
 
 
-@pytest.mark.parametrize("method", ["subtract", "divide"])
-def test_reusing_the_model_buffer_gives_the_same_result_across_row_bands(method):
-    """Taller than one row band; the reused model becomes the background output."""
+def _large_scene():
+    """Taller than many bands, with missing pixels and values to clip."""
     rng = np.random.default_rng(5)
     image = (0.2 + 0.3 * rng.random((900, 400, 3))).astype(np.float32)
     model = (0.1 + 0.9 * rng.random((900, 400, 3)) - 0.05).astype(np.float32)
     missing = rng.random((900, 400)) < 0.01
-    fresh = correct(image, model.copy(), missing, method)
-    reused_model = model.copy()
-    reused = correct(image, reused_model, missing, method, reuse_model=True)
-    assert reused.background is reused_model
-    np.testing.assert_array_equal(reused.background, fresh.background)
-    np.testing.assert_array_equal(reused.corrected, fresh.corrected)
-    assert reused.clipped == fresh.clipped and reused.model_median == fresh.model_median
-    assert fresh.clipped["background_low"] == list(
-        np.count_nonzero((model < 0) & ~missing[..., None], axis=(0, 1))
+    missing[:30] = True  # whole rows too
+    return image, model, missing
+
+
+def _bands(model):
+    return lambda c, rows: model[rows, :, c]
+
+
+def _assemble(band, shape):
+    out = np.empty(shape, np.float32)
+    for c, rows in planar_bands(*shape):
+        out[rows, :, c] = band(c, rows)
+    return out
+
+
+@pytest.mark.parametrize("method", ["subtract", "divide"])
+def test_outputs_are_the_formula_applied_to_the_whole_image(method):
+    image, model, missing = _large_scene()
+    c = correct(image, model, missing, method)
+    ok = ~missing[..., None]
+    med = np.array(
+        [np.median(model[..., k][~missing].astype(np.float64)) for k in range(3)], np.float32
     )
+    assert c.model_median == tuple(float(v) for v in med)  # the exact median, in float32
+    raw = image - model + med if method == "subtract" else image / np.maximum(model, 1e-6) * med
+    want = np.where(ok, np.clip(raw, 0, 1), 0).astype(np.float32)
+    np.testing.assert_array_equal(c.corrected, want)
+    np.testing.assert_array_equal(c.background, np.where(ok, np.clip(model, 0, 1), 0))
+    assert c.clipped["background_low"] == list(np.count_nonzero((model < 0) & ok, axis=(0, 1)))
+    assert c.clipped["corrected_high"] == list(np.count_nonzero((raw > 1) & ok, axis=(0, 1)))
+
+
+@pytest.mark.parametrize("background_first", [True, False])
+def test_bands_give_the_whole_outputs_in_either_order(background_first):
+    """Writers make the background first (its pass completes the medians); a corrected band
+    asked for first makes the correction find the medians with a pass of its own."""
+    image, model, missing = _large_scene()
+    whole = correct(image, model, missing, "divide")
+    banded = BandedCorrection(image, _bands(model), missing, "divide")
+    order = [banded.background, banded.corrected]
+    outputs = [_assemble(band, image.shape) for band in order[:: 1 if background_first else -1]]
+    background, corrected = outputs if background_first else outputs[::-1]
+    np.testing.assert_array_equal(background, whole.background)
+    np.testing.assert_array_equal(corrected, whole.corrected)
+    assert banded.summary() == whole.summary()
+
+
+def test_a_median_bracket_that_misses_falls_back_to_every_value():
+    """The rows that bracket the median all hold a value far above the others' median."""
+    image, model, missing = _large_scene()
+    model[sampled_rows(model.shape[0])] = 0.95
+    c = correct(image, model, missing, "subtract")
+    want = [np.float32(np.median(model[..., k][~missing].astype(np.float64))) for k in range(3)]
+    assert c.model_median == tuple(float(v) for v in want)
+    assert max(want) < 0.7  # the sampled rows alone would have put it near 0.95

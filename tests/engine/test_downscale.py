@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
 from bgoptimizer.engine.downscale import auto_factor, block_coords, downscale
 from bgoptimizer.exceptions import ParameterError
+from bgoptimizer.io import read_image
+from shared_data import real_files
 
 
 def test_partial_edge_blocks_use_real_pixels_only():
@@ -63,6 +67,49 @@ def test_transform_is_applied_per_band_and_bands_join(monkeypatch):
     d = downscale(img, 4, transform=double)
     assert len(seen) > 1
     np.testing.assert_allclose(d.pixels, downscale(img * 2, 4).pixels)
+
+
+def _nanmedian_per_block(image: np.ndarray, factor: int) -> np.ndarray:
+    """The reference: ``np.nanmedian`` of each block's real pixels, one block at a time."""
+    height, width, channels = image.shape
+    out = np.empty((-(-height // factor), -(-width // factor), channels), np.float32)
+    for i, j in np.ndindex(*out.shape[:2]):
+        block = image[i * factor : (i + 1) * factor, j * factor : (j + 1) * factor]
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN blocks: NaN
+            out[i, j] = np.nanmedian(block.reshape(-1, channels), axis=0)
+    return out
+
+
+def _with_holes(image: np.ndarray, seed: int) -> np.ndarray:
+    """``image`` with zeros as NaN (missing, as the pipeline marks them), scattered NaN and a
+    NaN corner: whole, partial and empty blocks side by side."""
+    rng = np.random.default_rng(seed)
+    out = np.where(image == 0, np.nan, image).astype(np.float32)
+    out[rng.random(out.shape) < 0.1] = np.nan
+    out[: out.shape[0] // 5, : out.shape[1] // 4] = np.nan
+    return out
+
+
+@pytest.mark.parametrize("factor", [4, 7, 25])
+@pytest.mark.parametrize("path", real_files("fits"), ids=lambda p: p.name)
+def test_block_medians_equal_nanmedian_block_by_block_on_real_images(path, factor):
+    image = read_image(path).pixels[:400, :500]
+    for case in (np.where(image == 0, np.nan, image), _with_holes(image, factor)):
+        got = downscale(case, factor).pixels
+        assert (
+            got.view(np.uint32).tolist()
+            == _nanmedian_per_block(case, factor).view(np.uint32).tolist()
+        )  # bit for bit, NaN included
+
+
+@pytest.mark.parametrize("factor", [1, 2, 3, 6, 24])
+def test_block_medians_equal_nanmedian_block_by_block_on_synthetic_images(factor):
+    rng = np.random.default_rng(factor)
+    image = _with_holes(rng.random((97, 131, 3), dtype=np.float32), factor)
+    got = downscale(image, factor).pixels
+    want = _nanmedian_per_block(image, factor)
+    assert got.view(np.uint32).tolist() == want.view(np.uint32).tolist()
 
 
 def test_auto_factor_rule():

@@ -3,6 +3,7 @@ or an Origin is refused, a client that hangs up mid-upload is one info line."""
 
 from __future__ import annotations
 
+import json
 import socket
 import time
 from pathlib import Path
@@ -98,3 +99,21 @@ def test_client_gone_mid_upload_is_one_info_line(server: Server) -> None:
     assert "Traceback" not in text and "internal error" not in text, text
     assert not list((server.data_dir / "jobs" / job).glob(".part-*"))
     assert server.status(job)["image"] is None
+
+
+def test_what_the_http_parser_refuses_gets_the_json_error(server: Server) -> None:
+    """A method no HTTP parser table knows (BREW), or a head that is not HTTP, is refused
+    before the app, by the worker's HTTP protocol: with the JSON envelope of every other
+    error (docs/API.md), not uvicorn's plain-text 400 (what it was before)."""
+    cases = {
+        b"BREW /v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n": (501, "not_implemented"),
+        # a method the parser knows reaches the app, which names the verbs the path takes
+        b"PROPFIND /v1/jobs HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n": (405, "method_not_allowed"),
+        b"GET /v1/health HTTP/1.1\r\nHo st\x00: x\r\n\r\n": (400, "bad_request"),
+    }
+    for request, (status, code) in cases.items():
+        head, _, body = _exchange(server.port, request).partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 %d " % status), head
+        assert b"content-type: application/json" in head.lower()
+        assert json.loads(body)["error"]["code"] == code
+    assert server.client.get("/v1/health").status_code == 200  # the worker serves on

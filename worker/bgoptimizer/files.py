@@ -16,14 +16,14 @@ from typing import Any
 import numpy as np
 
 from .engine.masking import check_user_mask
-from .engine.pipeline import run_image
+from .engine.pipeline import fit_image
 from .engine.report import PARAMETERS_PROPERTY, history_lines
 from .engine.stretch import StretchParams
 from .exceptions import ParameterError
 from .io import read_image, write_image
 from .io.atomic import write_json
 from .io.dispatch import FITS_SUFFIXES, require_file
-from .io.image import ImageData, Property
+from .io.image import ImageData, PlaneBands, Property
 from .params import FitParams
 from .progress import JobProgress, ProgressHooks, Stage
 
@@ -71,7 +71,9 @@ class OutputPaths:
                 raise ParameterError(f"output folder {out.parent} does not exist")
 
 
-def with_metadata(image: ImageData, pixels: np.ndarray, params: FitParams, what: str) -> ImageData:
+def with_metadata(
+    image: ImageData, pixels: np.ndarray | PlaneBands, params: FitParams, what: str
+) -> ImageData:
     """A result as an image: the input's metadata, HISTORY lines and the parameters property."""
     out = image.derived(pixels, history=history_lines(params, what))
     props = [p for p in out.properties if p.id != PARAMETERS_PROPERTY]
@@ -117,16 +119,23 @@ def run_files(
     mask = None
     if mask_path is not None:  # checked now, not after the stretch
         mask = check_user_mask(read_image(Path(mask_path)).pixels, image.shape)
-    result = run_image(image, params, mask=mask, hooks=progress, device=device, stretch=stretch)
+    fitted = fit_image(image, params, mask=mask, hooks=progress, device=device, stretch=stretch)
     progress.stage(Stage.WRITING, "writing the results")
-    what = {
-        outputs.background: (result.background, "background model"),
-        outputs.corrected: (result.corrected, f"background removed ({params.correction})"),
-        outputs.objects: (result.objects[..., None], "object map"),
+    correction, (height, width, _) = fitted.correction, image.shape
+    what = {  # computed band by band as they are written: nothing image-sized is held
+        outputs.background: (PlaneBands(image.shape, correction.background), "background model"),
+        outputs.corrected: (
+            PlaneBands(image.shape, correction.corrected),
+            f"background removed ({params.correction})",
+        ),
+        outputs.objects: (
+            PlaneBands((height, width, 1), lambda _, rows: fitted.objects(rows)),
+            "object map",
+        ),
     }
     for path, (pixels, description) in what.items():
         write_image(path, with_metadata(image, pixels, params, description))
-    report = result.report
+    report = fitted.report()
     report["files"] = (
         dict(names)
         if names is not None

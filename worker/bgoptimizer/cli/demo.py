@@ -51,12 +51,26 @@ def _size(text: str) -> tuple[int, int]:
     return width, height
 
 
+def _cached(folder: Path | None) -> set[str]:
+    """The compiled executables in the XLA cache folder."""
+    return set() if folder is None or not folder.is_dir() else {p.name for p in folder.glob("*.pb")}
+
+
 def run(args: argparse.Namespace) -> int:
-    """Make, fit, score."""
+    """Make, fit, score; on a first run (an empty XLA cache) say why it was slow."""
+    import time
+
+    from ..engine.runtime.xla_cache import cache_dir
+
+    folder = cache_dir()
+    cached = _cached(folder)
+    start = time.perf_counter()
     import numpy as np
 
     from ..engine.synthetic import SMALL_OBJECTS, make_sky, score_model
     from ..files import OutputPaths, run_files
+
+    import_s = time.perf_counter() - start
     from ..io import read_image, write_image
     from ..io.image import ImageData
     from ..params import FitParams
@@ -96,4 +110,10 @@ def run(args: argparse.Namespace) -> int:
         f"{scores['absorbed_pct']:.1f} % of the galaxies' and nebulae's flux absorbed; "
         f"{report['objects']['share_pct']:.1f} % of the frame protected as objects"
     )
+    if folder is not None and not cached and _cached(folder) and not args.quiet:
+        print(
+            f"first run: TensorFlow's import took {import_s:.1f} s, and XLA compiled the fit "
+            f"for this image size (seconds on a CPU). The compiled code is now kept in "
+            f"{folder}: the next run of this size loads it instead and is faster."
+        )
     return 0

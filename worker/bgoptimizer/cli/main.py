@@ -10,12 +10,13 @@ from __future__ import annotations
 import argparse
 import contextlib
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
 from .. import __version__
 from ..exceptions import BgoptError
-from .native_log import native_log_path, native_stderr_to
+from .native_log import VERBOSE_ENV, native_log_path, native_stderr_to
 
 __all__ = ["build_parser", "main"]
 
@@ -32,7 +33,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--verbose",
         action="store_true",
-        help="let TensorFlow's native start-up text through (else it goes to a log file)",
+        help="let TensorFlow's native start-up text through, the worker's engines' too (else "
+        "it goes to a log file; BGOPT_VERBOSE)",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in COMMANDS:
@@ -43,7 +45,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; exit code 0 on success, 2 on a usage or input error."""
     args = build_parser().parse_args(argv)
-    quiet_native = not args.verbose and args.command != "serve"  # the worker logs on its own
+    if args.verbose:
+        os.environ[VERBOSE_ENV] = "1"  # for the worker's engine processes
+    verbose = bool(os.environ.get(VERBOSE_ENV))
+    quiet_native = not verbose and args.command != "serve"  # serve's engines keep their own
     guard = native_stderr_to(native_log_path()) if quiet_native else contextlib.nullcontext()
     try:
         with guard:

@@ -5,7 +5,8 @@ messages before absl::InitializeLog() is called are written to STDERR", the CUDA
 lines), so ``TF_CPP_MIN_LOG_LEVEL`` does not silence it. :func:`native_stderr_to` points
 descriptor 2 at a log file for the command's duration and gives Python's ``sys.stderr`` a
 copy of the terminal's descriptor: the user still sees every message of ours and Python's.
-A ``sys.stderr`` that is not descriptor 2 (a test's capture) is left as it is.
+A ``sys.stderr`` that is not descriptor 2 (a test's capture) is left as it is. The worker's
+engine processes do the same unless :data:`VERBOSE_ENV` is set (``--verbose`` sets it).
 """
 
 from __future__ import annotations
@@ -16,7 +17,11 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-__all__ = ["native_log_path", "native_stderr_to"]
+__all__ = ["VERBOSE_ENV", "native_log_path", "native_stderr_to"]
+
+VERBOSE_ENV = "BGOPT_VERBOSE"
+"""Set (to anything non-empty) by ``--verbose`` for the processes a command starts, or by
+the user: TensorFlow's native text is then left on the terminal or the worker's log."""
 
 
 def native_log_path() -> Path:

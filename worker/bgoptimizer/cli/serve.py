@@ -66,6 +66,7 @@ def run(args: argparse.Namespace) -> int:
     import uvicorn
 
     from ..server import Settings, create_app
+    from ..server.http_protocol import JsonErrorHttpToolsProtocol
     from ..server.statefile import remove_state, write_state
 
     settings = Settings.load(
@@ -99,6 +100,7 @@ def run(args: argparse.Namespace) -> int:
         log_level=args.log_level,
         access_log=False,
         timeout_graceful_shutdown=3,
+        http=JsonErrorHttpToolsProtocol,  # what httptools cannot parse gets JSON too
     )
     with sock:
         uvicorn.Server(config).run(sockets=[sock])

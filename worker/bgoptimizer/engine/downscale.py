@@ -10,7 +10,6 @@ evaluated in at full resolution, so the model does not shift by half a block.
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -133,17 +132,43 @@ def _reduce(
     padded = np.full((hb * factor, wb * factor, channels), np.nan, np.float32)
     padded[:rows, :cols] = band
     blocks = padded.reshape(hb, factor, wb, factor, channels).transpose(0, 2, 4, 1, 3)
-    blocks = blocks.reshape(hb, wb, channels, factor * factor)
+    blocks = blocks.reshape(hb, wb, channels, factor * factor)  # a copy: ours to reorder
     count = (~np.isnan(blocks)).sum(axis=-1)
     real_rows = np.minimum(factor, rows - np.arange(hb) * factor)
     real_cols = np.minimum(factor, cols - np.arange(wb) * factor)
     real = (real_rows[:, None] * real_cols[None, :])[..., None]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN blocks give NaN, on purpose
-        if function == "median":
-            reduced = np.median(blocks, axis=-1)  # fast path; NaN wherever a block has one
-            redo = np.isnan(reduced) & (count > 0)
-            reduced[redo] = np.nanmedian(blocks[redo], axis=-1)
-        else:
+    if function == "median":
+        reduced = _block_medians(blocks, count)
+    else:
+        with np.errstate(invalid="ignore"):  # all-NaN blocks give NaN, on purpose
             reduced = np.nansum(blocks, axis=-1) / np.where(count > 0, count, np.nan)
     return reduced.astype(np.float32), (count / real).astype(np.float32)
+
+
+def _block_medians(blocks: np.ndarray, count: np.ndarray) -> np.ndarray:
+    """Median of each block's non-NaN values (NaN for none), reordering ``blocks`` in place.
+
+    One partition of all the blocks at the middle of a whole block serves every block
+    without NaN; the others (partial edge blocks, missing pixels) are sorted together, NaN
+    last, and read at the middle of their own count. Both give what ``np.nanmedian`` gives
+    block by block, without its per-block loop: the mean of the two middle order statistics,
+    in float32.
+    """
+    size = blocks.shape[-1]
+    low, high = (size - 1) // 2, size // 2
+    blocks.partition(sorted({low, high}), axis=-1)
+    reduced = _middle_mean(blocks[..., low], blocks[..., high])
+    holed = (count > 0) & (count < size)
+    if holed.any():
+        ordered, n = np.sort(blocks[holed], axis=-1), count[holed][:, None]
+        middle = [np.take_along_axis(ordered, k, -1)[:, 0] for k in ((n - 1) // 2, n // 2)]
+        reduced[holed] = _middle_mean(*middle)
+    reduced[count == 0] = np.nan
+    return reduced
+
+
+def _middle_mean(low: np.ndarray, high: np.ndarray) -> np.ndarray:
+    """The median from its two middle order statistics (the same one twice for an odd count),
+    computed as ``np.median`` does: their float32 mean.
+    """
+    return (low + high) / np.float32(2)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import tensorflow as tf
@@ -35,6 +36,7 @@ __all__ = [
     "chunk_size",
     "fit_of",
     "model_at",
+    "model_bands",
     "model_image",
     "spline_of",
     "spline_values",
@@ -241,9 +243,52 @@ def model_image(
                 block = _compiled_rows(spline, tf.constant(first), rows, width, scale).numpy()
                 block = block[: height - first]
             else:
-                block = upsample(first, min(height, first + rows))
+                block = upsample.rows(first, min(height, first + rows))
             out[first : first + rows] = block if transform is None else transform(block)
     return out
+
+
+def model_bands(
+    result: FitResult,
+    height: int,
+    width: int,
+    *,
+    device: str = "auto",
+    transform: Callable[[np.ndarray, int], np.ndarray] | None = None,
+    tolerance: float = MODEL_TOLERANCE,
+) -> Callable[[int, slice], np.ndarray]:
+    """``(channel, rows) -> (rows, W)`` float32: the values of :func:`model_image`, one
+    channel's rows at a time, so that nothing image-sized is held (the grid upsampled down
+    the columns, H × C × nodes, is what stays).
+
+    ``transform(band, channel)`` maps each band (the pipeline un-stretches here). When the
+    exact evaluation is needed (``tolerance=0``, or the grid cannot meet it) the whole
+    untransformed model is computed once and held.
+
+    Examples
+    --------
+    >>> flat = through_samples([[0, 0], [0, 1], [1, 0]], [[0.2], [0.2], [0.2]])
+    >>> band = model_bands(flat, 4, 6)(0, slice(1, 3))
+    >>> band.shape, bool(np.allclose(band, 0.2))
+    ((2, 6), True)
+    """
+    spline = spline_of(result)
+    with tf.device(resolve_device(device)):
+        upsample = _coarse_model(spline, height, width, tolerance) if tolerance > 0 else None
+    if upsample is None:
+        whole = model_image(result, height, width, device=device, tolerance=0)
+
+        def values(channel: int, rows: slice) -> np.ndarray:
+            return whole[rows, :, channel]
+    else:
+
+        def values(channel: int, rows: slice) -> np.ndarray:
+            first, stop, _ = rows.indices(height)
+            return upsample.rows(first, stop, channel)
+
+    if transform is None:
+        return values
+    return lambda channel, rows: transform(values(channel, rows), channel)
 
 
 def catmull_rom(step: int) -> np.ndarray:
@@ -283,11 +328,9 @@ def _interpolate(grid: np.ndarray, weights: np.ndarray, axis: int, length: int) 
     return merged[:length] if axis == 0 else merged[:, :length]
 
 
-def _coarse_model(
-    spline: Spline, height: int, width: int, tolerance: float
-) -> Callable[[int, int], np.ndarray] | None:
-    """``(first, stop) -> (rows, W, C)`` bands of the upsampled model, or None when only
-    single-pixel cells would meet ``tolerance`` (then the exact evaluation is cheaper).
+def _coarse_model(spline: Spline, height: int, width: int, tolerance: float) -> _Upsampled | None:
+    """The upsampled model, or None when only single-pixel cells would meet ``tolerance``
+    (then the exact evaluation is cheaper).
     """
     scale = float(max(height, width))
     step = max(1, -(-max(height, width) // _COARSEST_CELLS))
@@ -303,7 +346,8 @@ def _coarse_model(
         inside = nodes[1 : (height - 1) // step + 2, 1 : (width - 1) // step + 2]
         span = inside.max(axis=(0, 1)) - inside.min(axis=(0, 1))
         span = np.maximum(span, np.finfo(np.float32).eps * np.abs(inside).max(axis=(0, 1)))
-        worst = float((np.abs(guess - mids).max(axis=(0, 1)) / span).max())
+        with np.errstate(invalid="ignore"):  # 0 / 0 for an all-zero model: exact below
+            worst = float((np.abs(guess - mids).max(axis=(0, 1)) / span).max())
         target = _CHECK_MARGIN * tolerance
         if not np.isfinite(worst):  # a model that is not finite somewhere: evaluate exactly
             return None
@@ -312,19 +356,26 @@ def _coarse_model(
             columns = np.ascontiguousarray(
                 _interpolate(nodes, weights, 0, height).transpose(0, 2, 1)
             )
-            return lambda first, stop: _band(columns, weights, first, stop, width)
+            return _Upsampled(columns, weights, width)
         # the error falls at least as the step squared (h^2 log h near an even kernel's centre)
         step = min(step - 1, int(step * math.sqrt(target / worst) * _STEP_SAFETY))
     return None
 
 
-def _band(
-    columns: np.ndarray, weights: np.ndarray, first: int, stop: int, width: int
-) -> np.ndarray:
-    """Rows ``first .. stop`` of the model, (rows, W, C), from the (H, C, nodes) grid
-    upsampled down the columns: channels before x, so the product's output needs no copy
-    before the one into the caller's image.
+@dataclass(frozen=True)
+class _Upsampled:
+    """The model's grid upsampled down the columns, (H, C, nodes): channels before x, so a
+    band's product needs no copy before the one into the caller's array.
     """
-    windows = np.lib.stride_tricks.sliding_window_view(columns[first:stop], 4, axis=2)
-    cells = np.matmul(windows, weights)  # (rows, C, cells, step)
-    return cells.reshape(*cells.shape[:2], -1)[:, :, :width].transpose(0, 2, 1)
+
+    columns: np.ndarray
+    weights: np.ndarray
+    width: int
+
+    def rows(self, first: int, stop: int, channel: int | None = None) -> np.ndarray:
+        """Rows ``first .. stop`` of the model, (rows, W, C), or (rows, W) of one channel."""
+        part = self.columns[first:stop] if channel is None else self.columns[first:stop, channel]
+        windows = np.lib.stride_tricks.sliding_window_view(part, 4, axis=-1)
+        cells = np.matmul(windows, self.weights)  # (rows, [C,] cells, step)
+        band = cells.reshape(*cells.shape[:-2], -1)[..., : self.width]
+        return band if channel is not None else band.transpose(0, 2, 1)

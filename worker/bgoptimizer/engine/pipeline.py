@@ -20,18 +20,17 @@ from ..exceptions import ParameterError
 from ..io.image import ImageData
 from ..params import FitParams
 from ..progress import JobProgress, ProgressHooks, Stage
-from .correction import correct
+from .correction import BandedCorrection, correct
 from .downscale import auto_factor, downscale
 from .fit.driver import compile_ahead, fit_spline
 from .fit.result import FitResult
-from .masking import missing_mask
-from .model import model_at, model_image
+from .model import model_at, model_bands
 from .preview import display_stretch
 from .report import build_report
 from .stretch import StretchParams, fit_stretch
-from .working import Working, prepare, working_shape
+from .working import Working, missing_pixels, prepare, working_shape
 
-__all__ = ["PipelineResult", "run_image"]
+__all__ = ["FittedImage", "PipelineResult", "fit_image", "run_image"]
 
 
 @dataclass(frozen=True)
@@ -102,12 +101,81 @@ def run_image(
     device: str = "auto",
     stretch: StretchParams | None = None,
 ) -> PipelineResult:
-    """Fit and remove the background of an in-memory image.
+    """Fit and remove the background of an in-memory image; the outputs as arrays.
+
+    The parameters are :func:`fit_image`'s.
+    """
+    fitted = fit_image(image, params, mask=mask, hooks=hooks, device=device, stretch=stretch)
+    result = fitted.correction.arrays()
+    objects = fitted.objects(slice(None))
+    return PipelineResult(
+        result.background, result.corrected, fitted.report(), fitted.preview, objects
+    )
+
+
+@dataclass(frozen=True)
+class FittedImage:
+    """A fitted image whose outputs are computed a band at a time, as they are written
+    (:mod:`bgoptimizer.files`), or made whole by :func:`run_image`: the full-resolution model
+    and correction never need an image-sized array of their own.
+    """
+
+    correction: BandedCorrection
+    """The background and corrected outputs, band by band."""
+    preview: np.ndarray | None
+    progress: JobProgress
+    fit: FitResult
+    work: Working
+    params: FitParams
+    shape: tuple[int, int, int]
+    explicit_stretch: bool
+
+    def objects(self, rows: slice) -> np.ndarray:
+        """Rows of the (H, W) float32 object map: 1 on blocks the fit was kept away from as
+        objects, else 0 (missing pixels 0).
+
+        Each working block covers ``work.factor`` pixels square from the top-left corner, so
+        the map is the block flags repeated (nearest neighbour: the blocks are what the fit
+        saw).
+        """
+        height, width, _ = self.shape
+        fit, work = self.fit, self.work
+        flags = np.zeros(work.image.shape[:2], np.float32) if fit.objects is None else fit.objects
+        first, stop, _ = rows.indices(height)
+        lines = flags.astype(np.float32)[np.arange(first, stop) // work.factor]
+        full = np.repeat(lines, work.factor, axis=1)[:, :width]
+        return np.where(work.missing[first:stop], 0.0, full).astype(np.float32)
+
+    def report(self) -> dict[str, Any]:
+        """The report, once the outputs have been produced (it counts what they clipped)."""
+        report = build_report(
+            params=self.params,
+            shape=self.shape,
+            working=self.work,
+            fit=self.fit,
+            correction=self.correction,
+            timings=self.progress.timings,
+            explicit_stretch=self.explicit_stretch,
+        )
+        report["objects"] = object_share(self.fit, self.work)
+        return report
+
+
+def fit_image(
+    image: ImageData,
+    params: FitParams,
+    *,
+    mask: np.ndarray | None = None,
+    hooks: ProgressHooks | JobProgress | None = None,
+    device: str = "auto",
+    stretch: StretchParams | None = None,
+) -> FittedImage:
+    """Fit the background of an in-memory image; its outputs are then made band by band.
 
     Parameters
     ----------
     image
-        Linear input; its pixels are not modified.
+        Linear input; its pixels are not modified (and are read again by the outputs).
     params
         Fit parameters.
     mask
@@ -131,7 +199,7 @@ def run_image(
         stretch.check_channels(channels)
     ahead = _compile_ahead(working_shape(image.shape, params), params, device)
     progress.stage(Stage.STRETCHING, "measuring the stretch")
-    missing = missing_mask(pixels)
+    missing = missing_pixels(pixels)
     sp = stretch or fit_stretch(pixels, missing, quantile=params.quantile, target=params.target)
     progress.stage(Stage.DOWNSCALING, "building the working image")
     work = prepare(pixels, params, mask=mask, stretch=sp, missing=missing)
@@ -152,43 +220,30 @@ def run_image(
         device=device,
     )
     progress.stage(Stage.EVALUATING, f"evaluating the model at {width}x{height}")
-    model = model_image(fit, height, width, device=device, transform=sp.inverse)
-    result = correct(pixels, model, missing, params.correction, reuse_model=True)
-    del model
+    model = model_bands(fit, height, width, device=device, transform=sp.inverse_channel)
+    correction = BandedCorrection(pixels, model, missing, params.correction)
     preview = None if previews is None else previews(model_at(fit, previews.coords))
     progress.finish(Stage.EVALUATING, "model ready", preview=preview)
-    report = build_report(
-        params=params,
-        shape=image.shape,
-        working=work,
-        fit=fit,
-        correction=result,
-        timings=progress.timings,
-        explicit_stretch=stretch is not None,
+    return FittedImage(
+        correction, preview, progress, fit, work, params, image.shape, stretch is not None
     )
-    objects = object_map(fit, work, missing)
-    report["objects"] = object_share(objects, missing)
-    return PipelineResult(result.background, result.corrected, report, preview, objects)
 
 
-def object_map(fit: FitResult, work: Working, missing: np.ndarray) -> np.ndarray:
-    """(H, W) float32: 1 where the fit's block was kept out as an object, else 0.
+def object_share(fit: FitResult, work: Working) -> dict[str, float]:
+    """The report's ``objects``: the share of the frame's valid pixels protected, in %.
 
-    Each working block covers ``work.factor`` pixels square from the top-left corner, so the
-    map is the block flags repeated (nearest neighbour: the blocks are what the fit saw).
+    Summed per block (its valid pixels times its flag), so no full-size map is needed.
     """
-    height, width = missing.shape
-    flags = np.zeros(work.image.shape[:2], np.float32) if fit.objects is None else fit.objects
+    total = int(np.count_nonzero(~work.missing))
+    if fit.objects is None or not total:
+        return {"share_pct": 0.0}
     f = work.factor
-    full = np.repeat(np.repeat(flags.astype(np.float32), f, axis=0), f, axis=1)
-    return np.where(missing, 0.0, full[:height, :width]).astype(np.float32)
-
-
-def object_share(objects: np.ndarray, missing: np.ndarray) -> dict[str, float]:
-    """The report's ``objects``: the share of the frame's valid pixels protected, in %."""
-    valid = int((~missing).sum())
-    share = float(objects[~missing].sum()) / valid * 100 if valid else 0.0
-    return {"share_pct": round(share, 3)}
+    columns = np.arange(0, work.missing.shape[1], f)
+    protected = 0.0
+    for i, flags in enumerate(fit.objects.astype(np.float64)):
+        valid = np.count_nonzero(~work.missing[i * f : (i + 1) * f], axis=0)  # per column
+        protected += float(np.add.reduceat(valid, columns) @ flags)
+    return {"share_pct": round(protected / total * 100, 3)}
 
 
 def _compile_ahead(shape: tuple[int, int, int], params: FitParams, device: str) -> threading.Thread:

@@ -16,7 +16,7 @@ import numpy as np
 from .. import __version__
 from ..params import FitParams
 from ..versions import versions
-from .correction import Correction
+from .correction import BandedCorrection, Correction
 from .fit.result import FitResult
 from .working import Working
 
@@ -52,7 +52,7 @@ def build_report(
     shape: tuple[int, int, int],
     working: Working,
     fit: FitResult,
-    correction: Correction,
+    correction: Correction | BandedCorrection,
     timings: dict[str, float],
     explicit_stretch: bool,
 ) -> dict[str, Any]:

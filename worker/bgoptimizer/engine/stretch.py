@@ -24,7 +24,15 @@ import numpy as np
 
 from ..exceptions import ParameterError
 
-__all__ = ["MIDTONES_EPS", "StretchParams", "fit_stretch", "midtones_for", "mtf", "quantiles"]
+__all__ = [
+    "MIDTONES_EPS",
+    "QuantileBracket",
+    "StretchParams",
+    "fit_stretch",
+    "midtones_for",
+    "mtf",
+    "quantiles",
+]
 
 MIDTONES_EPS = 1e-6
 """Smallest distance of the midtones balance from 0 and 1 (0 and 1 are degenerate curves)."""
@@ -54,39 +62,81 @@ def quantiles(values: np.ndarray, qs: Sequence[float]) -> list[float]:
     """Linear-interpolation quantiles (numpy's default) of a 1-D array, in float64: exact.
 
     A large array is not partitioned whole: a strided sample brackets each order statistic
-    needed, one comparison pass counts the values below the bracket and keeps the few inside
-    it, and a partition of those gives the exact value (a bracket that misses, possible for
-    a sample unlike the whole, falls back to partitioning everything).
+    needed (:class:`QuantileBracket`), and a partition of the few values inside the bracket
+    gives the exact value (a bracket that misses, possible for a sample unlike the whole,
+    falls back to partitioning everything).
     """
     n = values.size
     if n == 0:
         raise ParameterError("cannot stretch an image with no valid pixels")
-    index = [q * (n - 1) for q in qs]
     out = []
-    for k in index:
-        lo = int(np.floor(k))
-        a, b = _order_statistics(values, lo, min(lo + 1, n - 1))
-        out.append(a + (k - lo) * (b - a))
+    for q in qs:
+        value = None
+        if n > 8 * _SAMPLE:
+            bracket = QuantileBracket(values[:: n // _SAMPLE], n, q)
+            bracket.add(values)
+            value = bracket.value()
+        out.append(_partitioned(values, q) if value is None else value)
     return out
 
 
-def _order_statistics(values: np.ndarray, lo: int, hi: int) -> tuple[float, float]:
-    """The ``lo``-th and ``hi``-th smallest of ``values`` (``lo <= hi``, both 0-based)."""
+def _partitioned(values: np.ndarray, q: float) -> float:
+    """The ``q`` quantile of ``values`` by partitioning all of them."""
     n = values.size
-    if n > 8 * _SAMPLE:
-        sample = np.sort(values[:: n // _SAMPLE])
-        m = sample.size
-        spread = _BRACKET_SIGMAS * np.sqrt(m * 0.25) + 1
-        first = int(max(0, np.floor(lo / (n - 1) * (m - 1) - spread)))
-        last = int(min(m - 1, np.ceil(hi / (n - 1) * (m - 1) + spread)))
-        low, high = sample[first], sample[last]
-        below = int(np.count_nonzero(values < low))
-        inside = values[(values >= low) & (values <= high)]
-        if below <= lo and hi < below + inside.size:
-            part = np.partition(inside, sorted({lo - below, hi - below}))
-            return float(part[lo - below]), float(part[hi - below])
+    k = q * (n - 1)
+    lo = int(np.floor(k))
+    hi = min(lo + 1, n - 1)
     part = np.partition(values, sorted({lo, hi}))
-    return float(part[lo]), float(part[hi])
+    a, b = float(part[lo]), float(part[hi])
+    return a + (k - lo) * (b - a)
+
+
+class QuantileBracket:
+    """The exact ``q`` quantile of ``n`` values seen in parts, in one pass over them.
+
+    A sample of the values brackets the two order statistics the quantile needs
+    (±:data:`_BRACKET_SIGMAS` standard deviations of a sample rank); :meth:`add` counts each
+    part's values below the bracket and keeps those inside it (a few % of them), and
+    :meth:`value` partitions only those. It is None when the bracket missed (a sample unlike
+    the whole): the caller then looks at all the values.
+
+    Examples
+    --------
+    >>> values = np.arange(1000, dtype=np.float32)
+    >>> bracket = QuantileBracket(values[::7], values.size, 0.5)
+    >>> for part in np.split(values, 4):
+    ...     bracket.add(part)
+    >>> bracket.value()
+    499.5
+    """
+
+    def __init__(self, sample: np.ndarray, n: int, q: float) -> None:
+        self.k = q * (n - 1)
+        self.lo = int(np.floor(self.k))
+        self.hi = min(self.lo + 1, n - 1)
+        ordered = np.sort(np.asarray(sample).reshape(-1))
+        m = ordered.size
+        spread = _BRACKET_SIGMAS * np.sqrt(m * 0.25) + 1
+        first = int(max(0, np.floor(self.lo / max(n - 1, 1) * (m - 1) - spread)))
+        last = int(min(m - 1, np.ceil(self.hi / max(n - 1, 1) * (m - 1) + spread)))
+        self.low, self.high = ordered[first], ordered[last]
+        self.below = 0
+        self.inside: list[np.ndarray] = []
+
+    def add(self, part: np.ndarray) -> None:
+        """Take one part of the values (any shape; each value once over all the parts)."""
+        self.below += int(np.count_nonzero(part < self.low))
+        self.inside.append(part[(part >= self.low) & (part <= self.high)])
+
+    def value(self) -> float | None:
+        """The quantile, in float64, or None when it fell outside the bracket."""
+        inside = np.concatenate(self.inside) if self.inside else np.zeros(0)
+        lo, hi = self.lo - self.below, self.hi - self.below
+        if lo < 0 or hi >= inside.size:
+            return None
+        part = np.partition(inside, sorted({lo, hi}))
+        a, b = float(part[lo]), float(part[hi])
+        return a + (self.k - self.lo) * (b - a)
 
 
 @dataclass(frozen=True)
@@ -182,6 +232,20 @@ class StretchParams:
         """Linear values whose stretch is ``y`` (..., C): the inverse of ``forward(clip=False)``."""
         return self._map(y, _inverse_channel, False)
 
+    def inverse_channel(self, y: np.ndarray, channel: int) -> np.ndarray:
+        """:meth:`inverse` of values ``y`` (any shape) of one channel: the same numbers.
+
+        Examples
+        --------
+        >>> sp = StretchParams(pedestal=(0.0, 0.1), scale=(1.0, 0.4), midtones=(0.5, 0.5))
+        >>> round(sp.inverse_channel(np.array([0.5], np.float32), 1).item(), 6)
+        0.3
+        """
+        v = np.asarray(y)
+        v = v.astype(np.result_type(v.dtype, np.float32), copy=False)
+        c = channel
+        return _inverse_channel(v, self.pedestal[c], self.scale[c], self.midtones[c], False)
+
     def _map(self, a: np.ndarray, fn: Any, clip: bool) -> np.ndarray:
         a = np.asarray(a)
         dtype = np.result_type(a.dtype, np.float32)
@@ -219,6 +283,10 @@ def fit_stretch(
 ) -> StretchParams:
     """Per-channel ``p, s, m`` from the non-missing pixels of ``pixels`` (H, W, C).
 
+    One pass over the image in cache-sized row bands: the minimum, and the two quantiles
+    bracketed by an evenly spaced grid of pixels (:class:`QuantileBracket`), so no channel's
+    valid values are ever copied out whole (unless a bracket misses).
+
     Parameters
     ----------
     pixels
@@ -234,13 +302,12 @@ def fit_stretch(
         When no pixel is valid.
     """
     valid = ~missing
+    n = int(np.count_nonzero(valid))
+    if n == 0:
+        raise ParameterError("cannot stretch an image with no valid pixels")
+    stats = _stretch_stats(pixels, valid, n, quantile)
     pedestal, scale, midtones = [], [], []
-    for c in range(pixels.shape[2]):
-        values = pixels[..., c][valid]
-        if values.size == 0:
-            raise ParameterError("cannot stretch an image with no valid pixels")
-        p = float(values.min())
-        q_val, med = quantiles(values, (quantile, 0.5))
+    for p, q_val, med in stats:
         s = q_val - p
         if not s > 0:
             s = 1.0
@@ -249,3 +316,46 @@ def fit_stretch(
         scale.append(s)
         midtones.append(midtones_for(b, target))
     return StretchParams(tuple(pedestal), tuple(scale), tuple(midtones))
+
+
+_STRETCH_BAND_VALUES = 1 << 18
+"""Values (all channels) per row band of :func:`fit_stretch`'s pass."""
+
+
+def _stretch_stats(
+    pixels: np.ndarray, valid: np.ndarray, n: int, quantile: float
+) -> list[tuple[float, float, float]]:
+    """``(minimum, quantile, median)`` of each channel's ``n`` valid values."""
+    height, width, channels = pixels.shape
+    if n <= 8 * _SAMPLE:
+        out = []
+        for c in range(channels):
+            values = pixels[..., c][valid]
+            out.append((float(values.min()), *quantiles(values, (quantile, 0.5))))
+        return out
+    stride = max(1, int(np.sqrt(height * width / _SAMPLE)))
+    grid = (slice(None, None, stride), slice(None, None, stride))
+    brackets = []
+    for c in range(channels):
+        sample = pixels[(*grid, c)][valid[grid]]
+        brackets.append([QuantileBracket(sample, n, q) for q in (quantile, 0.5)])
+    lowest = np.full(channels, np.inf)
+    step = max(1, _STRETCH_BAND_VALUES // (width * channels))
+    for r0 in range(0, height, step):
+        rows = slice(r0, r0 + step)
+        ok = valid[rows]
+        whole = ok.all()
+        for c in range(channels):
+            band = pixels[rows, :, c]
+            values = band if whole else band[ok]
+            if values.size:
+                lowest[c] = min(lowest[c], float(values.min()))
+                for bracket in brackets[c]:
+                    bracket.add(values)
+    out = []
+    for c in range(channels):
+        found = [bracket.value() for bracket in brackets[c]]
+        if None in found:  # a grid unlike the whole: every value of the channel
+            found = quantiles(pixels[..., c][valid], (quantile, 0.5))
+        out.append((float(lowest[c]), *found))
+    return out

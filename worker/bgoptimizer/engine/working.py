@@ -16,7 +16,7 @@ from .downscale import auto_factor, blocks, downscale
 from .masking import check_user_mask, missing_mask, weight_mask
 from .stretch import StretchParams, fit_stretch
 
-__all__ = ["Working", "prepare", "working_shape"]
+__all__ = ["Working", "missing_pixels", "prepare", "working_shape"]
 
 
 @dataclass(frozen=True)
@@ -52,6 +52,28 @@ class Working:
     def display(self) -> np.ndarray:
         """The image clipped to [0, 1] with missing blocks at 0: what a preview shows."""
         return np.clip(np.nan_to_num(self.image, nan=0.0), 0.0, 1.0)
+
+
+_BAND_VALUES = 1 << 18
+"""Values per band of :func:`missing_pixels`: its temporaries stay cache-sized."""
+
+
+def missing_pixels(pixels: np.ndarray) -> np.ndarray:
+    """:func:`~bgoptimizer.engine.masking.missing_mask` of (H, W, C) ``pixels``, a row band
+    at a time: the same mask without its image-sized temporaries (three of them, C times
+    the mask's size each).
+
+    Examples
+    --------
+    >>> missing_pixels(np.array([[[0.0], [0.5]], [[np.nan], [1.0]]], np.float32)).tolist()
+    [[True, False], [True, False]]
+    """
+    height, width, channels = pixels.shape
+    out = np.empty((height, width), bool)
+    step = max(1, _BAND_VALUES // (width * channels))
+    for r0 in range(0, height, step):
+        out[r0 : r0 + step] = missing_mask(pixels[r0 : r0 + step])
+    return out
 
 
 def working_shape(shape: tuple[int, int, int], params: FitParams) -> tuple[int, int, int]:
@@ -108,7 +130,7 @@ def prepare(
     height, width, channels = pixels.shape
     user = None if mask is None else check_user_mask(mask, (height, width, channels))
     if missing is None:
-        missing = missing_mask(pixels)
+        missing = missing_pixels(pixels)
     if stretch is None:
         stretch = fit_stretch(pixels, missing, quantile=params.quantile, target=params.target)
     f = factor or _factor(height, width, params)

@@ -16,7 +16,7 @@ from astropy.io.fits.verify import VerifyWarning
 
 from ..exceptions import FormatError
 from .atomic import atomic_write
-from .image import FitsKeyword, ImageData
+from .image import FitsKeyword, ImageData, plane_band
 from .info import ImageInfo
 
 __all__ = ["probe_fits", "read_fits", "write_fits"]
@@ -133,11 +133,23 @@ def read_fits(path: str | os.PathLike[str], *, index: int, max_pixels: int) -> I
     return ImageData(pixels, _sample_format(hdu.header), color, keywords)
 
 
+BLOCK = 2880
+"""FITS files are made of 2880-byte blocks; the data's last one is padded with zeros."""
+
+_CHUNK_SAMPLES = 1 << 16
+
+
 def write_fits(path: str | os.PathLike[str], image: ImageData) -> None:
-    """Write float32 pixels (mono 2-D or a (C, H, W) cube) with the image's keywords."""
-    px = image.pixels
-    data = px[:, :, 0] if px.shape[2] == 1 else px.transpose(2, 0, 1)
-    hdu = fits.PrimaryHDU(np.ascontiguousarray(data, dtype=">f4"))
+    """Write float32 pixels (mono 2-D or a (C, H, W) cube) with the image's keywords.
+
+    The header is astropy's for the image's shape; the data follow a row chunk at a time
+    (big-endian, planar), so :class:`~bgoptimizer.io.image.PlaneBands` are written without
+    ever being whole: the same bytes as astropy's ``writeto``.
+    """
+    height, width, channels = image.pixels.shape
+    shape = (height, width) if channels == 1 else (channels, height, width)
+    stand_in = np.lib.stride_tricks.as_strided(np.zeros(1, ">f4"), shape, (0,) * len(shape))
+    hdu = fits.PrimaryHDU(stand_in)  # only its shape and type make the header
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", VerifyWarning)
         for kw in image.keywords:
@@ -147,8 +159,15 @@ def write_fits(path: str | os.PathLike[str], image: ImageData) -> None:
                 hdu.header.append((kw.name, _ascii(kw.comment)), end=True)
             else:
                 hdu.header.append((kw.name, _ascii(_value(kw.value)), _ascii(kw.comment)), end=True)
+        hdu.verify("silentfix")
+    step = max(1, _CHUNK_SAMPLES // width)
     with atomic_write(path) as f:
-        hdu.writeto(f, output_verify="silentfix")
+        f.write(hdu.header.tostring().encode("ascii"))
+        for c in range(channels):
+            for r0 in range(0, height, step):
+                band = plane_band(image.pixels, c, slice(r0, min(height, r0 + step)))
+                f.write(np.ascontiguousarray(band, dtype=">f4"))
+        f.write(bytes(-height * width * channels * 4 % BLOCK))
 
 
 def _ascii(value: Any) -> Any:

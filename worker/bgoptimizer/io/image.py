@@ -7,12 +7,13 @@ properties, ICC profile, thumbnail, unknown elements) rides along so that a rewr
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-__all__ = ["FitsKeyword", "ImageData", "Property"]
+__all__ = ["FitsKeyword", "ImageData", "PlaneBands", "Property", "plane_band"]
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,26 @@ class Property:
     format: str = ""
 
 
+@dataclass(frozen=True)
+class PlaneBands:
+    """Pixels computed while they are written, so that no image-sized array holds them.
+
+    ``band(channel, rows)`` gives one channel's ``rows`` as (rows, W) float32. A writer asks
+    for every band once, in the planar order of the files: channel by channel, top to
+    bottom.
+    """
+
+    shape: tuple[int, int, int]
+    band: Callable[[int, slice], np.ndarray]
+
+
+def plane_band(pixels: np.ndarray | PlaneBands, channel: int, rows: slice) -> np.ndarray:
+    """``rows`` of one channel of an array or of :class:`PlaneBands`, as (rows, W)."""
+    if isinstance(pixels, PlaneBands):
+        return pixels.band(channel, rows)
+    return pixels[rows, :, channel]
+
+
 @dataclass
 class ImageData:
     """Pixels plus the metadata to carry from input to output.
@@ -43,7 +64,8 @@ class ImageData:
     ----------
     pixels
         float32, C-contiguous, writable, shape (H, W, C). Integer files are normalised to
-        [0, 1]; ``sample_format`` records what the file held.
+        [0, 1]; ``sample_format`` records what the file held. Readers give arrays; writers
+        also take :class:`PlaneBands`.
     sample_format
         XISF sample format name of the source (``UInt16``, ``Float32``, ...).
     color_space
@@ -55,7 +77,7 @@ class ImageData:
         unknown XISF elements, FITS header cards that are not plain keywords).
     """
 
-    pixels: np.ndarray
+    pixels: np.ndarray | PlaneBands
     sample_format: str = "Float32"
     color_space: str = "Gray"
     keywords: list[FitsKeyword] = field(default_factory=list)
@@ -68,13 +90,17 @@ class ImageData:
         h, w, c = self.pixels.shape
         return int(h), int(w), int(c)
 
-    def derived(self, pixels: np.ndarray, *, history: list[str] | None = None) -> ImageData:
+    def derived(
+        self, pixels: np.ndarray | PlaneBands, *, history: list[str] | None = None
+    ) -> ImageData:
         """A new image with other pixels and the same metadata, plus HISTORY keywords."""
         keywords = list(self.keywords)
         keywords.extend(FitsKeyword("HISTORY", "", line) for line in history or [])
+        if not isinstance(pixels, PlaneBands):
+            pixels = np.ascontiguousarray(pixels, dtype=np.float32)
         return dataclasses.replace(
             self,
-            pixels=np.ascontiguousarray(pixels, dtype=np.float32),
+            pixels=pixels,
             sample_format="Float32",
             color_space="RGB" if pixels.shape[2] == 3 else "Gray",
             keywords=keywords,

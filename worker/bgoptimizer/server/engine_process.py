@@ -23,6 +23,7 @@ import traceback
 from pathlib import Path
 from typing import Any, TextIO
 
+from ..cli.native_log import VERBOSE_ENV, native_log_path, native_stderr_to
 from ..exceptions import BgoptError, DiskFullError
 from ..progress import ProgressEvent, ProgressHooks
 from .layout import (
@@ -179,19 +180,26 @@ def _read_requests(tasks: queue.Queue[dict[str, Any]], cancel: threading.Event) 
 
 
 def main() -> None:
-    """Serve fit requests until stdin closes."""
+    """Serve fit requests until stdin closes.
+
+    TensorFlow's native start-up text goes to the native log file, as the CLI's does, unless
+    the worker runs with ``--verbose`` (``BGOPT_VERBOSE``): the worker's log, a Docker
+    container's included, keeps our own lines.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is for the worker, which stops us
     channel = _Channel(os.fdopen(os.dup(1), "w", encoding="utf-8"))
     os.dup2(2, 1)
-    sys.stdout = sys.stderr
-    logging.basicConfig(level=logging.INFO, format="engine %(levelname)s %(message)s")
-    tasks: queue.Queue[dict[str, Any]] = queue.Queue()
-    cancel = threading.Event()
-    threading.Thread(target=_read_requests, args=(tasks, cancel), daemon=True).start()
-    channel.send("hello", pid=os.getpid(), **_hello())
-    while True:
-        _run(tasks.get(), channel, cancel)
-        release_memory()
+    verbose = bool(os.environ.get(VERBOSE_ENV))
+    with contextlib.nullcontext() if verbose else native_stderr_to(native_log_path()):
+        sys.stdout = sys.stderr
+        logging.basicConfig(level=logging.INFO, format="engine %(levelname)s %(message)s")
+        tasks: queue.Queue[dict[str, Any]] = queue.Queue()
+        cancel = threading.Event()
+        threading.Thread(target=_read_requests, args=(tasks, cancel), daemon=True).start()
+        channel.send("hello", pid=os.getpid(), **_hello())
+        while True:
+            _run(tasks.get(), channel, cancel)
+            release_memory()
 
 
 if __name__ == "__main__":

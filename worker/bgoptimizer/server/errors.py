@@ -98,6 +98,7 @@ STATUS: dict[str, int] = {
     "bad_mask": 422,
     "queue_full": 429,
     "internal": 500,
+    "not_implemented": 501,
     "resources": 507,
 }
 """HTTP status of each error code (codes not listed answer 500)."""

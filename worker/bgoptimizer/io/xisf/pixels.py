@@ -19,6 +19,7 @@ from typing import BinaryIO, TypeVar
 import numpy as np
 
 from ...exceptions import XISFError
+from ..image import PlaneBands, plane_band
 
 __all__ = [
     "INTEGER_MAX",
@@ -212,20 +213,22 @@ def _stored(part: np.ndarray, sample_format: str) -> np.ndarray:
     return np.rint(np.nan_to_num(np.clip(part, 0.0, 1.0)) * 65535.0).astype("<u2")
 
 
-def planar_chunks(pixels: np.ndarray, sample_format: str) -> Iterator[np.ndarray]:
+def planar_chunks(pixels: np.ndarray | PlaneBands, sample_format: str) -> Iterator[np.ndarray]:
     """The planar stored samples of ``pixels`` in file order, a row chunk at a time."""
     height, width, channels = pixels.shape
     step = _step(width, 1)
     for c in range(channels):
         for r0 in range(0, height, step):
-            yield _stored(pixels[r0 : r0 + step, :, c], sample_format)
+            yield _stored(plane_band(pixels, c, slice(r0, min(height, r0 + step))), sample_format)
 
 
-def encode_planes(pixels: np.ndarray, sample_format: str, *, shuffle: bool) -> np.ndarray:
+def encode_planes(
+    pixels: np.ndarray | PlaneBands, sample_format: str, *, shuffle: bool
+) -> np.ndarray:
     """The whole planar (optionally byte-shuffled) stored block, ready for a compressor."""
     height, width, channels = pixels.shape
     itemsize = 4 if sample_format == "Float32" else 2
-    out = np.empty(pixels.size * itemsize, np.uint8)
+    out = np.empty(height * width * channels * itemsize, np.uint8)
     if not shuffle:
         pos = 0
         for chunk in planar_chunks(pixels, sample_format):
@@ -233,9 +236,10 @@ def encode_planes(pixels: np.ndarray, sample_format: str, *, shuffle: bool) -> n
             pos += chunk.nbytes
         return out
     dest = out.reshape(itemsize, channels, height, width)
-    step = _step(width, channels)
-    for r0 in range(0, height, step):
-        r1 = min(height, r0 + step)
-        part = _stored(pixels[r0:r1], sample_format).view(np.uint8)
-        dest[:, :, r0:r1] = part.reshape(r1 - r0, width, channels, itemsize).transpose(3, 2, 0, 1)
+    step = _step(width, 1)
+    for c in range(channels):
+        for r0 in range(0, height, step):
+            rows = slice(r0, min(height, r0 + step))
+            part = _stored(plane_band(pixels, c, rows), sample_format).view(np.uint8)
+            dest[:, c, rows] = part.reshape(-1, width, itemsize).transpose(2, 0, 1)
     return out

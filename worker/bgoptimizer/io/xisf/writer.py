@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import math
 import os
 import platform
 import struct
@@ -22,7 +23,7 @@ import numpy as np
 from ... import __version__
 from ...exceptions import ParameterError
 from ..atomic import atomic_write
-from ..image import ImageData, Property
+from ..image import ImageData, PlaneBands, Property
 from .codecs import CODECS, Compression, compress
 from .elements import emit
 from .header import NAMESPACE, SIGNATURE
@@ -47,9 +48,9 @@ def _check(
         raise ParameterError(f"compression must be None or one of {CODECS}, got {compression!r}")
     if checksum is not None and checksum not in CHECKSUMS:
         raise ParameterError(f"checksum must be None or one of {CHECKSUMS}, got {checksum!r}")
-    px = image.pixels
-    if px.ndim != 3 or min(px.shape) < 1:
-        raise ParameterError(f"pixels must be a non-empty (H, W, C) array, got shape {px.shape}")
+    shape = tuple(image.pixels.shape)
+    if len(shape) != 3 or min(shape) < 1:
+        raise ParameterError(f"pixels must be a non-empty (H, W, C) array, got shape {shape}")
 
 
 def write_xisf(
@@ -114,10 +115,10 @@ def _own_metadata(codec: str | None, checksum: str | None) -> list[Property]:
 class _Planes:
     """Uncompressed pixel data, produced chunk by chunk while the file is written."""
 
-    def __init__(self, pixels: np.ndarray, sample_format: str) -> None:
+    def __init__(self, pixels: np.ndarray | PlaneBands, sample_format: str) -> None:
         self.pixels, self.sample_format = pixels, sample_format
         self.itemsize = 4 if sample_format == "Float32" else 2
-        self.nbytes = pixels.size * self.itemsize
+        self.nbytes = math.prod(pixels.shape) * self.itemsize
 
     def chunks(self) -> Iterator[Any]:
         """Stored bytes in file order."""
