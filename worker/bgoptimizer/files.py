@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from .engine.masking import check_user_mask
+from .engine.masking import check_user_mask, missing_mask
 from .engine.pipeline import run_image
 from .engine.report import PARAMETERS_PROPERTY, history_lines
 from .engine.stretch import StretchParams
@@ -27,7 +27,10 @@ from .io.image import ImageData, Property
 from .params import FitParams
 from .progress import JobProgress, ProgressHooks, Stage
 
-__all__ = ["OutputPaths", "run_files", "with_metadata"]
+__all__ = ["OutputPaths", "background_summary", "run_files", "with_metadata"]
+
+_SUMMARY_STEP = 8
+"""Every how many rows and columns :func:`background_summary` looks: the model is smooth."""
 
 
 @dataclass(frozen=True)
@@ -86,6 +89,33 @@ def with_metadata(image: ImageData, pixels: np.ndarray, params: FitParams, what:
     return dataclasses.replace(out, properties=props)
 
 
+def background_summary(background: np.ndarray, pixels: np.ndarray) -> dict[str, list[float]]:
+    """The report's ``background``: per channel, the model's median level and its gradient
+    amplitude (largest minus smallest value) over the input ``pixels``' valid ones, in
+    linear units.
+
+    What a batch compares from sub to sub: the Moon rising shows as both growing. The model
+    is smooth, so every :data:`_SUMMARY_STEP`-th row and column is enough.
+
+    Examples
+    --------
+    >>> ramp = np.linspace(0.1, 0.3, 17, dtype=np.float32)[None, :, None].repeat(3, 0)
+    >>> background_summary(ramp, np.ones_like(ramp))
+    {'level': [0.2], 'gradient': [0.2]}
+    """
+    step = _SUMMARY_STEP
+    valid = ~missing_mask(pixels[::step, ::step])
+    sample = background[::step, ::step][valid].astype(np.float64)
+    if not len(sample):
+        return {"level": [], "gradient": []}
+    level = np.median(sample, axis=0)
+    gradient = sample.max(axis=0) - sample.min(axis=0)
+    return {
+        "level": [round(float(v), 7) for v in level],
+        "gradient": [round(float(v), 7) for v in gradient],
+    }
+
+
 def run_files(
     input_path: Path,
     outputs: OutputPaths,
@@ -127,6 +157,7 @@ def run_files(
     for path, (pixels, description) in what.items():
         write_image(path, with_metadata(image, pixels, params, description))
     report = result.report
+    report["background"] = background_summary(result.background, image.pixels)
     report["files"] = (
         dict(names)
         if names is not None

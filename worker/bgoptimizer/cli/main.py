@@ -19,7 +19,7 @@ from .native_log import native_log_path, native_stderr_to
 
 __all__ = ["build_parser", "main"]
 
-COMMANDS = ("fit", "preview", "demo", "info", "serve")
+COMMANDS = ("fit", "batch", "preview", "demo", "info", "serve")
 
 
 def build_parser() -> argparse.ArgumentParser:
