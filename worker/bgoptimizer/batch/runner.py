@@ -29,15 +29,24 @@ __all__ = ["BatchProgress", "run_rows"]
 def run_rows(
     task: BatchTask, inputs: Sequence[Path], *, jobs: int = 1, cluster: str | None = None
 ) -> Iterator[dict[str, Any]]:
-    """One row per input as each finishes: on ``cluster`` (a Dask scheduler's address), in
-    ``jobs`` processes, or here one after the other.
+    """One row per input as each finishes: first those up to date, then the others fitted on
+    ``cluster`` (a Dask scheduler's address), in ``jobs`` processes, or here one by one.
     """
+    todo = []
+    for path in inputs:
+        row = task.skipped_row(path)
+        if row is None:
+            todo.append(path)
+        else:
+            yield row
+    if not todo:
+        return
     if cluster is not None:
-        yield from _on_cluster(task, inputs, cluster)
-    elif jobs > 1 and len(inputs) > 1:
-        yield from _in_pool(task, inputs, jobs)
+        yield from _on_cluster(task, todo, cluster)
+    elif jobs > 1 and len(todo) > 1:
+        yield from _in_pool(task, todo, jobs)
     else:
-        for path in inputs:
+        for path in todo:
             yield task(path)
 
 

@@ -54,12 +54,9 @@ class BatchTask:
         return {"parameters": self.params.to_dict(), "mask": _str(self.mask)}
 
     def __call__(self, input_path: Path) -> dict[str, Any]:
-        """Fit one file (or find it done); any error becomes a ``failed`` row, not a raise."""
+        """Fit one file; any error becomes a ``failed`` row, not a raise."""
         try:
             outputs = OutputPaths.for_input(input_path, self.outdir)
-            report = None if self.force else self.up_to_date(input_path, outputs)
-            if report is not None:
-                return row_from_report(input_path, report, "skipped", 0.0)
             for target in (outputs.background, outputs.corrected, outputs.objects):
                 remove_stale_temporaries(target)  # left by a run killed while it wrote
             remove_stale_temporaries(outputs.report)
@@ -70,6 +67,17 @@ class BatchTask:
             return row_from_report(input_path, report, "done", time.perf_counter() - start)
         except Exception as exc:  # reported in the summary; the batch goes on
             return failed_row(input_path, exc)
+
+    def skipped_row(self, input_path: Path) -> dict[str, Any] | None:
+        """The ``skipped`` row of a file whose outputs are up to date (None: fit it).
+
+        Checked by the runner before it sends anything, so a rerun of a finished batch
+        starts no process and no cluster task.
+        """
+        if self.force:
+            return None
+        report = self.up_to_date(input_path, OutputPaths.for_input(input_path, self.outdir))
+        return None if report is None else row_from_report(input_path, report, "skipped", 0.0)
 
     def up_to_date(self, input_path: Path, outputs: OutputPaths) -> dict[str, Any] | None:
         """The existing report when every output is there, newer than the input (and the
