@@ -16,7 +16,6 @@ from typing import Any
 import numpy as np
 
 from .engine.masking import check_user_mask, missing_mask
-from .engine.pipeline import run_image
 from .engine.report import PARAMETERS_PROPERTY, history_lines
 from .engine.stretch import StretchParams
 from .exceptions import ParameterError
@@ -137,6 +136,9 @@ def run_files(
     ------
     FormatError, MaskError, ParameterError, NumericalError, CancelledError
     """
+    from .engine.pipeline import run_image  # TensorFlow: only where a fit runs, not in the
+    # processes that only plan or collect a batch (its client, the --jobs parent)
+
     for path in (input_path, mask_path):
         if path is not None:
             require_file(path)
