@@ -109,16 +109,20 @@ def test_inputs_that_would_overwrite_each_other_are_refused(subs, tmp_path, caps
     assert main(["batch", str(tmp_path / "none*.fits"), "-o", str(tmp_path / "o")]) == 2
 
 
-def test_ctrl_c_stops_cleanly(subs, tmp_path):
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_ctrl_c_stops_cleanly(subs, tmp_path, jobs):
     _, paths = subs
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
     args = [sys.executable, "-m", "bgoptimizer", "batch", *map(str, paths), "-o", str(tmp_path)]
-    proc = subprocess.Popen([*args, *FAST], env=env, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(  # a session of its own: Ctrl-C signals the whole group
+        [*args, "--jobs", jobs, *FAST], env=env, stderr=subprocess.PIPE, text=True,
+        start_new_session=True,
+    )  # fmt: skip
     first = tmp_path / "sub_000_report.json"
     deadline = time.monotonic() + 120
     while not first.exists() and time.monotonic() < deadline and proc.poll() is None:
         time.sleep(0.05)
-    proc.send_signal(signal.SIGINT)  # the second file is being read, fitted or written
+    os.killpg(proc.pid, signal.SIGINT)  # the next file is being read, fitted or written
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
     assert "interrupted" in err

@@ -2,14 +2,16 @@
 
 Each runner yields one row per file as files finish, in whatever order they finish; the
 caller shows progress and writes the summary. Stopping the iteration early (Ctrl-C) stops
-the runner: nothing more is started, the pool's processes are interrupted (their atomic
-writes remove what they had begun) and a cluster's queued tasks are cancelled (a task
-already running on a worker finishes and writes complete files).
+the runner: nothing more is started, the pool's processes stop their files at the engine's
+next cancellation check (nothing is renamed into place half-written) and a cluster's
+queued tasks are cancelled (a task already running on a worker finishes and writes
+complete files).
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import signal
 import sys
 import time
 import uuid
@@ -21,7 +23,7 @@ from typing import Any, TextIO
 from ..exceptions import ParameterError
 from ..files import OutputPaths
 from ..io.atomic import remove_stale_temporaries
-from .task import BatchTask, failed_row
+from .task import BatchTask, failed_row, stop_on
 
 __all__ = ["BatchProgress", "run_rows"]
 
@@ -52,10 +54,13 @@ def run_rows(
 
 def _in_pool(task: BatchTask, inputs: Sequence[Path], jobs: int) -> Iterator[dict[str, Any]]:
     """``jobs`` spawned processes (TensorFlow does not survive a fork), each kept for the
-    whole batch so that its compiled code stays warm.
+    whole batch so that its compiled code stays warm. On Ctrl-C (or any early stop) the
+    parent sets an event the processes' tasks check at the engine's cancellation points.
     """
     context = multiprocessing.get_context("spawn")
-    pool = ProcessPoolExecutor(min(jobs, len(inputs)), mp_context=context)
+    stop = context.Event()
+    workers = min(jobs, len(inputs))
+    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_listen, initargs=(stop,))
     try:
         futures = {pool.submit(task, path): path for path in inputs}
         for future in as_completed(futures):
@@ -64,7 +69,14 @@ def _in_pool(task: BatchTask, inputs: Sequence[Path], jobs: int) -> Iterator[dic
             except Exception as exc:  # a process lost (killed, out of memory)
                 yield failed_row(futures[future], exc)
     finally:
+        stop.set()  # nothing left to stop once every file is done
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _listen(stop: Any) -> None:
+    """A pool process: Ctrl-C is the parent's to handle; it stops us through ``stop``."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    stop_on(stop.is_set)
 
 
 def _on_cluster(task: BatchTask, inputs: Sequence[Path], address: str) -> Iterator[dict[str, Any]]:

@@ -14,6 +14,7 @@ import json
 import os
 import socket
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,8 +22,20 @@ from typing import Any
 from ..files import OutputPaths, run_files
 from ..io.atomic import remove_stale_temporaries
 from ..params import FitParams
+from ..progress import ProgressHooks
 
-__all__ = ["BatchTask", "failed_row", "row_from_report"]
+__all__ = ["BatchTask", "failed_row", "row_from_report", "stop_on"]
+
+_stop: Callable[[], bool] | None = None
+
+
+def stop_on(is_set: Callable[[], bool]) -> None:
+    """Make this process's tasks stop at the engine's next cancellation check once
+    ``is_set()`` holds: how a ``--jobs`` pool's processes hear Ctrl-C (they ignore SIGINT,
+    which a long native call would leave unseen until the file is done).
+    """
+    global _stop
+    _stop = is_set
 
 
 @dataclass(frozen=True)
@@ -61,8 +74,14 @@ class BatchTask:
                 remove_stale_temporaries(target)  # left by a run killed while it wrote
             remove_stale_temporaries(outputs.report)
             start = time.perf_counter()
+            hooks = ProgressHooks(is_cancelled=_stop)
             report = run_files(
-                input_path, outputs, self.params, mask_path=self.mask, device=self.device
+                input_path,
+                outputs,
+                self.params,
+                mask_path=self.mask,
+                hooks=hooks,
+                device=self.device,
             )
             return row_from_report(input_path, report, "done", time.perf_counter() - start)
         except Exception as exc:  # reported in the summary; the batch goes on
