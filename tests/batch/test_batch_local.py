@@ -110,15 +110,16 @@ def test_inputs_that_would_overwrite_each_other_are_refused(subs, tmp_path, caps
 
 
 @pytest.mark.parametrize("jobs", ["1", "2"])
-def test_ctrl_c_stops_cleanly(subs, tmp_path, jobs):
-    _, paths = subs
+def test_ctrl_c_stops_cleanly(tmp_path, jobs):
+    paths = write_subs(tmp_path / "in", 8)  # plenty left when the first is done
+    outdir = tmp_path / "out"
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
-    args = [sys.executable, "-m", "bgoptimizer", "batch", *map(str, paths), "-o", str(tmp_path)]
+    args = [sys.executable, "-m", "bgoptimizer", "batch", *map(str, paths), "-o", str(outdir)]
     proc = subprocess.Popen(  # a session of its own: Ctrl-C signals the whole group
         [*args, "--jobs", jobs, *FAST], env=env, stderr=subprocess.PIPE, text=True,
         start_new_session=True,
     )  # fmt: skip
-    first = tmp_path / "sub_000_report.json"
+    first = outdir / "sub_000_report.json"
     deadline = time.monotonic() + 120
     while not first.exists() and time.monotonic() < deadline and proc.poll() is None:
         time.sleep(0.05)
@@ -126,12 +127,12 @@ def test_ctrl_c_stops_cleanly(subs, tmp_path, jobs):
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
     assert "interrupted" in err
-    summary = json.loads((tmp_path / "batch.json").read_text())
-    assert summary["interrupted"] and summary["counts"]["left"] >= 1
+    summary = json.loads((outdir / "batch.json").read_text())
+    assert summary["interrupted"] and summary["counts"]["left"] >= 1, err
     assert summary["counts"]["done"] == len(summary["files"]) >= 1
-    leftovers = [p.name for p in tmp_path.iterdir() if p.name.startswith(".")]
+    leftovers = [p.name for p in outdir.iterdir() if p.name.startswith(".")]
     assert leftovers == []  # no temporary, no half-written file
-    for out in image_outputs(paths, tmp_path):
+    for out in image_outputs(paths, outdir):
         if out.exists():
             read_image(out)  # complete
 

@@ -23,7 +23,7 @@ from typing import Any, TextIO
 from ..exceptions import ParameterError
 from ..files import OutputPaths
 from ..io.atomic import remove_stale_temporaries
-from .task import BatchTask, failed_row, stop_on
+from .task import BatchTask, every_output, failed_row, stop_on
 
 __all__ = ["BatchProgress", "run_rows"]
 
@@ -113,7 +113,7 @@ def _sweep(task: BatchTask, inputs: Sequence[Path]) -> None:
     """
     for path in inputs:
         outputs = OutputPaths.for_input(path, task.outdir)
-        for target in (outputs.background, outputs.corrected, outputs.objects, outputs.report):
+        for target in every_output(outputs):
             remove_stale_temporaries(target, min_age_s=0)
 
 

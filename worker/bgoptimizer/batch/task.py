@@ -24,7 +24,7 @@ from ..io.atomic import remove_stale_temporaries
 from ..params import FitParams
 from ..progress import ProgressHooks
 
-__all__ = ["BatchTask", "failed_row", "row_from_report", "stop_on"]
+__all__ = ["BatchTask", "every_output", "failed_row", "row_from_report", "stop_on"]
 
 _stop: Callable[[], bool] | None = None
 
@@ -70,9 +70,8 @@ class BatchTask:
         """Fit one file; any error becomes a ``failed`` row, not a raise."""
         try:
             outputs = OutputPaths.for_input(input_path, self.outdir)
-            for target in (outputs.background, outputs.corrected, outputs.objects):
+            for target in every_output(outputs):
                 remove_stale_temporaries(target)  # left by a run killed while it wrote
-            remove_stale_temporaries(outputs.report)
             start = time.perf_counter()
             hooks = ProgressHooks(is_cancelled=_stop)
             report = run_files(
@@ -104,9 +103,8 @@ class BatchTask:
 
         The report is written last, so its presence says the images before it are complete.
         """
-        paths = (outputs.background, outputs.corrected, outputs.objects, outputs.report)
         try:
-            oldest = min(p.stat().st_mtime_ns for p in paths)
+            oldest = min(p.stat().st_mtime_ns for p in every_output(outputs))
             sources = [input_path] if self.mask is None else [input_path, self.mask]
             if oldest < max(Path(p).stat().st_mtime_ns for p in sources):
                 return None
@@ -163,6 +161,11 @@ def failed_row(input_path: Path, exc: BaseException) -> dict[str, Any]:
         "report": None,
         "worker": _worker(),
     }
+
+
+def every_output(outputs: OutputPaths) -> tuple[Path, Path, Path, Path]:
+    """The four files one input gives, the report (written last) last."""
+    return (outputs.background, outputs.corrected, outputs.objects, outputs.report)
 
 
 def _worker() -> str:
