@@ -10,12 +10,15 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 from batchdata import FAST, image_outputs, same_images, write_subs
 
 from bgoptimizer.cli.main import main
+from bgoptimizer.files import OutputPaths
 from bgoptimizer.io import read_image
+from shared_data import real_files
 
 
 @pytest.fixture(scope="module")
@@ -97,6 +100,19 @@ def test_jobs_give_the_same_outputs_as_one_process(subs, first_run, tmp_path):
         image_outputs(paths, tmp_path), image_outputs(paths, outdir), strict=True
     ):
         assert same_images(mine, theirs), mine.name
+
+
+def test_a_folder_of_real_fits_images(tmp_path):
+    """A real 10 s Seestar sub (``.fit``) and a real mono master (``.fits``), found by folder."""
+    inputs = real_files("fits", "*.fit*")
+    assert main(["batch", str(inputs[0].parent), "-o", str(tmp_path), "--quiet", *FAST]) == 0
+    rows = {Path(r["file"]).name: r for r in _files(tmp_path)}
+    assert sorted(rows) == sorted(p.name for p in inputs)
+    for path in inputs:
+        corrected = OutputPaths.for_input(path, tmp_path).corrected
+        assert corrected.suffix == ".fits"  # FITS in, FITS out
+        channels = read_image(corrected).shape[2]
+        assert channels == read_image(path).shape[2] == len(rows[path.name]["level"])
 
 
 def test_inputs_that_would_overwrite_each_other_are_refused(subs, tmp_path, capsys):
