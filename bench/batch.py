@@ -120,19 +120,28 @@ def start_cluster(workers: int, folder: Path, env: dict[str, str]):
     procs = [
         subprocess.Popen([dask, "scheduler", "--host", "127.0.0.1", "--port", "0", *common], **run)
     ]
-    while not info.exists():
-        time.sleep(0.1)
-    for n in range(workers):
-        argv = [dask, "worker", *common, "--name", f"w{n}", "--host", "127.0.0.1"]
-        procs.append(
-            subprocess.Popen([*argv, "--nworkers", "1", "--nthreads", "1", "--no-nanny"], **run)
-        )
-    from distributed import Client
+    try:
+        while not info.exists():
+            time.sleep(0.1)
+        for n in range(workers):
+            argv = [dask, "worker", *common, "--name", f"w{n}", "--host", "127.0.0.1"]
+            argv += ["--nworkers", "1", "--nthreads", "1", "--no-nanny"]
+            procs.append(subprocess.Popen(argv, **run))
+        from distributed import Client
 
-    address = json.loads(info.read_text())["address"]
-    with Client(address, timeout=60) as client:
-        client.wait_for_workers(workers, timeout=300)
+        address = json.loads(info.read_text())["address"]
+        with Client(address, timeout=60) as client:
+            client.wait_for_workers(workers, timeout=300)
+    except BaseException:
+        stop(procs)  # no cluster left behind by a failed start
+        raise
     return address, procs
+
+
+def stop(procs: list[subprocess.Popen]) -> None:
+    for proc in reversed(procs):
+        proc.kill()
+        proc.wait()
 
 
 def run_mode(mode: str, inputs: list[Path], work: Path, args: argparse.Namespace) -> dict[str, Any]:
@@ -153,9 +162,7 @@ def run_mode(mode: str, inputs: list[Path], work: Path, args: argparse.Namespace
         wall = time.perf_counter() - start
         peaks = poller.stop()
     finally:
-        for proc in reversed(procs):
-            proc.kill()
-            proc.wait()
+        stop(procs)
     summary = json.loads((outdir / "batch.json").read_text())
     fitting = [pid for pid in peaks if mode == "one" or pid != child.pid]  # the fitters
     done = [r for r in summary["files"] if r["status"] == "done"]
