@@ -55,7 +55,9 @@ def test_lower_layers_never_import_the_cli_or_the_server(layer):
         for name, targets in graph().items()
         if name.startswith(layer)
         for target in targets
-        if target.startswith(("bgoptimizer.cli", "bgoptimizer.server", "bgoptimizer.files"))
+        if target.startswith(
+            ("bgoptimizer.cli", "bgoptimizer.server", "bgoptimizer.files", "bgoptimizer.batch")
+        )
     }
     assert not upward
 

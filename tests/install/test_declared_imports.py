@@ -20,11 +20,16 @@ from shared_data import ROOT
 PACKAGE = ROOT / "worker" / "bgoptimizer"
 
 
-def imported_top_modules(package: Path) -> set[str]:
-    """Top-level names of every absolute import in the package, in functions too."""
+def imported_top_modules(package: Path, *, optional: bool = False) -> set[str]:
+    """Top-level names of every absolute import in the package, in functions too: those a
+    ``try: ... except ImportError`` guards (an extra's, ``optional=True``) or all the others."""
     names: set[str] = set()
     for path in package.rglob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+        tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+        guarded = {id(n) for t in ast.walk(tree) if _guards_import(t) for n in ast.walk(t)}
+        for node in ast.walk(tree):
+            if (id(node) in guarded) != optional:
+                continue
             if isinstance(node, ast.Import):
                 names |= {alias.name.partition(".")[0] for alias in node.names}
             elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
@@ -32,14 +37,28 @@ def imported_top_modules(package: Path) -> set[str]:
     return names
 
 
+def _guards_import(node: ast.AST) -> bool:
+    """A ``try`` whose handler catches ImportError: what its body imports is optional."""
+    return isinstance(node, ast.Try) and any(
+        isinstance(h.type, ast.Name) and h.type.id in ("ImportError", "ModuleNotFoundError")
+        for h in node.handlers
+    )
+
+
 def third_party(names: set[str]) -> set[str]:
     return {n for n in names if n not in sys.stdlib_module_names and n != PACKAGE.name}
 
 
-def declared(pyproject: Path) -> set[str]:
-    """Canonical distribution names in ``project.dependencies`` (extras not counted)."""
+def declared(pyproject: Path, *, extras: bool = False) -> set[str]:
+    """Canonical distribution names in ``project.dependencies`` (or, with ``extras``, in
+    the optional ones)."""
     project = tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]
-    return {canonicalize_name(Requirement(d).name) for d in project["dependencies"]}
+    found = (
+        [d for group in project["optional-dependencies"].values() for d in group]
+        if extras
+        else project["dependencies"]
+    )
+    return {canonicalize_name(Requirement(d).name) for d in found}
 
 
 def undeclared(modules: set[str], dependencies: set[str]) -> dict[str, list[str]]:
@@ -57,6 +76,13 @@ def test_package_imports_only_declared_distributions() -> None:
     modules = third_party(imported_top_modules(PACKAGE))
     assert {"numpy", "tensorflow", "scipy"} <= modules  # the walk does see the imports
     assert undeclared(modules, declared(ROOT / "pyproject.toml")) == {}
+
+
+def test_optional_imports_are_guarded_and_declared_in_an_extra() -> None:
+    """``--cluster`` imports Dask inside ``try/except ImportError``: the ``cluster`` extra."""
+    optional = third_party(imported_top_modules(PACKAGE, optional=True))
+    assert "distributed" in optional
+    assert undeclared(optional, declared(ROOT / "pyproject.toml", extras=True)) == {}
 
 
 def test_a_module_declared_only_in_an_extra_is_caught(tmp_path: Path) -> None:

@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from .engine.correction import sampled_rows
 from .engine.masking import check_user_mask
-from .engine.pipeline import fit_image
 from .engine.report import PARAMETERS_PROPERTY, history_lines
 from .engine.stretch import StretchParams
 from .exceptions import ParameterError
@@ -27,7 +27,10 @@ from .io.image import ImageData, PlaneBands, Property
 from .params import FitParams
 from .progress import JobProgress, ProgressHooks, Stage
 
-__all__ = ["OutputPaths", "run_files", "with_metadata"]
+__all__ = ["OutputPaths", "background_summary", "run_files", "with_metadata"]
+
+_SUMMARY_STEP = 8
+"""Every how many columns :func:`background_summary` looks: the model is smooth."""
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,39 @@ def with_metadata(
     return dataclasses.replace(out, properties=props)
 
 
+def background_summary(
+    model: Callable[[int, slice], np.ndarray], missing: np.ndarray, shape: tuple[int, int, int]
+) -> dict[str, list[float]]:
+    """The report's ``background``: per channel, the model's median level and its gradient
+    amplitude (largest minus smallest value) over the image's valid pixels, in linear units.
+
+    What a batch compares from sub to sub: the Moon rising shows as both growing. The model
+    is smooth, so the correction's evenly spaced sample rows and every
+    :data:`_SUMMARY_STEP`-th column are enough; ``model(channel, rows)`` gives its rows.
+
+    Examples
+    --------
+    >>> ramp = np.linspace(0.1, 0.3, 17, dtype=np.float32)[None, :]
+    >>> def rows_of(channel, rows):
+    ...     return np.repeat(ramp, rows.stop - rows.start, axis=0)
+    >>> background_summary(rows_of, np.zeros((3, 17), bool), (3, 17, 1))
+    {'level': [0.2], 'gradient': [0.2]}
+    """
+    height, _, channels = shape
+    columns = slice(None, None, _SUMMARY_STEP)
+    rows = sampled_rows(height)
+    valid = ~missing[rows, columns]
+    if not valid.any():
+        return {"level": [], "gradient": []}
+    level, gradient = [], []
+    for c in range(channels):
+        sample = np.concatenate([model(c, slice(r, r + 1))[0, columns] for r in rows])
+        sample = sample.reshape(valid.shape)[valid].astype(np.float64)
+        level.append(round(float(np.median(sample)), 7))
+        gradient.append(round(float(sample.max() - sample.min()), 7))
+    return {"level": level, "gradient": gradient}
+
+
 def run_files(
     input_path: Path,
     outputs: OutputPaths,
@@ -109,6 +145,9 @@ def run_files(
     ------
     FormatError, MaskError, ParameterError, NumericalError, CancelledError
     """
+    from .engine.pipeline import fit_image  # TensorFlow: only where a fit runs, not in the
+    # processes that only plan or collect a batch (its client, the --jobs parent)
+
     for path in (input_path, mask_path):
         if path is not None:
             require_file(path)
@@ -136,6 +175,7 @@ def run_files(
     for path, (pixels, description) in what.items():
         write_image(path, with_metadata(image, pixels, params, description))
     report = fitted.report()
+    report["background"] = background_summary(correction.model, correction.missing, image.shape)
     report["files"] = (
         dict(names)
         if names is not None

@@ -20,7 +20,7 @@ from .native_log import VERBOSE_ENV, native_log_path, native_stderr_to
 
 __all__ = ["build_parser", "main"]
 
-COMMANDS = ("fit", "preview", "demo", "info", "serve")
+COMMANDS = ("fit", "batch", "preview", "demo", "info", "serve")
 
 
 def build_parser() -> argparse.ArgumentParser:
