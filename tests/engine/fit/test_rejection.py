@@ -82,18 +82,19 @@ def test_an_edge_shortfall_stays_in_the_fit_an_object_running_off_the_edge_does_
 def test_the_last_rejection_gives_back_a_faint_shelf_joined_to_an_object_at_the_edge() -> None:
     """A faint shelf (the stiff pass short of a gradient) from the edge to a bright object deep
     inside is one deep edge area: earlier rejections keep it all out, the last one only the
-    object's core and wings."""
+    object's core and wings (not the bright shortfall hugging the edge)."""
     h, w = 60, 90
     model = np.zeros((h, w, 1), np.float32)
     image = model + _noise(model.shape, 0.01, seed=3)
     image[10:30, :40] += 0.085  # the shelf, 8.5 sigma: above the test's 5, below 2 x 5
     image[15:25, 25:35] += 1.0  # the object, 10 x 10 blocks: wings of 0.25 x 10 blocks
+    image[10:30, :3] += np.array([0.5, 0.25, 0.125], np.float32)[None, :, None]  # a shortfall
     first, _ = reject_outliers(image, np.ones_like(image), model, sigma_k=5.0, grow=0)
     last, _ = reject_outliers(image, np.ones_like(image), model, sigma_k=5.0, grow=0, final=True)
     assert (first[10:30, :40] == 0).mean() > 0.97  # but for a few blocks the noise pulled down
     kept_out = last[..., 0] == 0
     assert kept_out[15:25, 25:35].all() and kept_out[14, 25] and kept_out[15:25, 23].all()
-    assert not kept_out[10:30, :20].any() and not kept_out[10:12, :40].any()
+    assert not kept_out[10:30, :20].any() and not kept_out[10:12, :40].any()  # shortfall too
 
 
 def test_edge_reach_is_the_excess_weighted_depth_of_the_profile() -> None:

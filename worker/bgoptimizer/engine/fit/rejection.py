@@ -125,10 +125,11 @@ def reject_outliers(
         Blocks by which each rejected area is grown (a square dilation).
     final
         The last rejection of a fit: an edge area judged an object keeps out of the fit only
-        its core (blocks above ``CORE_FACTOR · sigma_k``) and the wings around it
-        (:data:`WING_SHARE` of the core's size); the rest (a faint shelf where the stiff first
-        pass fell short of a gradient, joined to an object) goes back to the fit. Earlier
-        rejections keep the whole area out, so the refit's model is free of the object.
+        its bright parts (blocks above ``CORE_FACTOR · sigma_k``) that are not a gradient's
+        shortfall hugging the edge, and the wings around them (:data:`WING_SHARE` of their
+        size); the rest (a faint shelf where the stiff first pass fell short of a gradient,
+        joined to an object) goes back to the fit. Earlier rejections keep the whole area
+        out, so the refit's model is free of the object.
 
     Returns
     -------
@@ -217,9 +218,8 @@ def _judge_edges(
     the object does. An area whose :func:`edge_reach` is at most :data:`EDGE_REACH` of the
     working image's short side stays in the fit (rejecting it would leave the refit to
     extrapolate the gradient); a deeper one is rejected like any object, or with ``core``
-    (an excess level, robust sigma) only its blocks above ``core`` and those within
-    :data:`WING_SHARE` · sqrt(core blocks) of them. Areas too small to judge stay in the fit,
-    as all edge areas did before.
+    (an excess level, robust sigma) only its cores and their wings (:func:`_cores`). Areas
+    too small to judge stay in the fit, as all edge areas did before.
     """
     labels, touching, depth = _edge_areas(rejected, no_data)
     limit = EDGE_REACH * min(rejected.shape)
@@ -230,10 +230,29 @@ def _judge_edges(
         if reach is None or reach <= limit:
             out &= ~area
         elif core is not None:
-            bright = area & (excess >= core)
-            wings = ndimage.distance_transform_edt(~bright) <= WING_SHARE * np.sqrt(bright.sum())
-            out &= ~(area & ~wings)
+            out &= ~(area & ~_cores(area & (excess >= core), excess, depth, limit))
     return out
+
+
+def _cores(bright: np.ndarray, excess: np.ndarray, depth: np.ndarray, limit: float) -> np.ndarray:
+    """What a deep edge area keeps out of the last refit: its bright parts (each judged on
+    its own: one hugging the edge within ``limit`` is a gradient's shortfall and goes back)
+    and the wings within :data:`WING_SHARE` · sqrt(their blocks) of them. The rest — a faint
+    shelf where the stiff first pass fell short of a gradient, joined to an object — goes
+    back to the fit.
+    """
+    parts, count = ndimage.label(bright, np.ones((3, 3), bool))
+    objects = np.zeros_like(bright)
+    for k in range(1, count + 1):
+        part = parts == k
+        if depth[part].min() <= 1:  # at the edge: an object only if it reaches deep
+            reach = edge_reach(excess[part], depth[part])
+            if reach is None or reach <= limit:
+                continue
+        objects |= part
+    if not objects.any():
+        return objects
+    return ndimage.distance_transform_edt(~objects) <= WING_SHARE * np.sqrt(objects.sum())
 
 
 def relocate(
