@@ -132,3 +132,9 @@ def test_a_job_runs_and_survives_a_restart(container: Container, real_data: Path
         corrected, background, report = fetch_results(client, job_id)
     assert (corrected, background) == (outcome.corrected, outcome.background)
     assert json.dumps(report, sort_keys=True) == json.dumps(outcome.report, sort_keys=True)
+
+
+def test_the_image_can_join_a_dask_cluster(container: Container) -> None:
+    """The image carries the `cluster` extra: a GPU machine runs it as a `dask worker`."""
+    out = docker("exec", container.name, "dask", "worker", "--version")
+    assert re.search(r"\d+\.\d+", out), out

@@ -157,15 +157,20 @@ test("the wrong token: the run fails with what to do, nothing left behind", () =
    assert.equal(env.world.windows.length, 1);
 });
 
+/* Runs a fit that would not stop by itself and pumps until it is optimising; its job id. */
+function startEndlessFit(d, world) {
+   d.urlEdit.text = worker.url;
+   d.tokenEdit.text = TOKEN;
+   Object.assign(d.values, { samples: 16, epochs: 100000, patience: 100000, lr_patience: 100000, downscale: 4 });
+   d.runButton.onClick();
+   pumpUntil(world, () => /^optimising/.test(d.stageLabel.text), 120);
+   return d.job.flow.jobId;
+}
+
 test("Cancel in the dialog in the middle of a fit: the worker stops, the run ends cancelled and clean", async () => {
    let jobId = null;
    const env = runScript((d, world) => {
-      d.urlEdit.text = worker.url;
-      d.tokenEdit.text = TOKEN;
-      Object.assign(d.values, { samples: 16, epochs: 100000, patience: 100000, lr_patience: 100000, downscale: 4 });
-      d.runButton.onClick();
-      jobId = d.job.flow.jobId;
-      pumpUntil(world, () => /^optimising/.test(d.stageLabel.text), 120);
+      jobId = startEndlessFit(d, world);
       d.cancelButton.onClick();
       assert.equal(d.stageLabel.text, "Cancelling...");
       pumpUntil(world, () => !d.job.live, 60);
@@ -253,12 +258,7 @@ for (const stage of ["Writing the image", "Uploading image", "Downloading correc
 test("closing the dialog in the middle of a fit deletes the job on the worker", async () => {
    let jobId = null;
    const env = runScript((d, world) => {
-      d.urlEdit.text = worker.url;
-      d.tokenEdit.text = TOKEN;
-      Object.assign(d.values, { samples: 16, epochs: 100000, patience: 100000, lr_patience: 100000, downscale: 4 });
-      d.runButton.onClick();
-      jobId = d.job.flow.jobId;
-      pumpUntil(world, () => /^optimising/.test(d.stageLabel.text), 120);
+      jobId = startEndlessFit(d, world);
       d.closeButton.onClick();
    }, (run) => run(`ImageWindow.open(${JSON.stringify(MONO)})`));
    assert.deepEqual(leftovers(env.tempDir), []);

@@ -311,7 +311,7 @@ class _Problem:
         centres, moved = relocate(previous.centres, self.coords, weight)
         values = np.array(previous.values, copy=True)
         if moved.any():
-            quantile = loss_quantile(LossWeights.from_params(self.params))
+            quantile = loss_quantile(self.loss_weights)
             local = initial_values(self.image, weight, self.coords, centres, quantile, blend=False)
             values[moved] = local[moved]
         return centres, values
