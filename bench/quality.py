@@ -143,6 +143,8 @@ def main() -> None:
     parser.add_argument("--quiet", action="store_true", help="print the summary only")
     args = parser.parse_args()
     params = FitParams.from_mapping(parse_set(args.set))
+    if args.save:
+        Path(args.save).mkdir(parents=True, exist_ok=True)
     rows = []
     for name in args.cases.split(","):
         for seed in range(args.first_seed, args.first_seed + args.seeds):
