@@ -1,8 +1,9 @@
 /*
  * BGX.iccProfile: the description of an ICC profile's bytes (ICC.1 v2 textDescriptionType
- * 'desc' or v4 multiLocalizedUnicodeType 'mluc'), the name PixInsight's AssignICCProfile
- * takes to find an installed profile. Every read is bounds-checked: a truncated or hostile
- * profile gives null, never a throw or a read outside the bytes.
+ * 'desc' or v4 multiLocalizedUnicodeType 'mluc'), the name AssignICCProfile's targetProfile
+ * takes (assumed to find an installed profile by it: test plan 10.19). Every read is
+ * bounds-checked: a truncated or hostile profile gives null, never a throw or a read outside
+ * the bytes.
  */
 var BGX = (typeof BGX !== "undefined") ? BGX : {};
 
