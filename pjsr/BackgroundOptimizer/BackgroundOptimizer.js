@@ -21,6 +21,7 @@
 #include "lib/engine/instance.js"
 #include "lib/engine/help.js"
 #include "lib/engine/batch.js"
+#include "lib/engine/iccprofile.js"
 #include "lib/pi/http.js"
 #include "lib/pi/io.js"
 #include "lib/pi/settings.js"

@@ -94,6 +94,8 @@ test("a mono PixInsight XISF: uploaded, fitted, results opened as new windows, t
    assert.ok(events.some((e) => e[0] === "preview"), "the worker's preview.png was fetched");
    const ids = env.world.windows.map((w) => w.mainView.id);
    assert.deepEqual(ids, ["xisfsharp_400x300_f32", "xisfsharp_400x300_f32_background", "xisfsharp_400x300_f32_corrected"]);
+   assert.deepEqual(plain(env.world.iccAssigned), ids.slice(1).map((view) => ({ view, profile: "sRGB IEC61966-2.1" })),
+      "both results get the ICC profile of the target's file");
    for (const w of env.world.windows.slice(1)) {
       assert.equal(w.mainView.image.width, 400);
       assert.equal(w.mainView.image.height, 300);
@@ -270,6 +272,8 @@ test("on the real M51 frame, the preview's stretch is the worker's and its tint 
    const values = { ...FAST, downscale: 1, threshold_min: 0.1, threshold_max: 0.5 };
    const first = runJob(null, { ...values, workerUrl: worker.url, token: TOKEN }, openM51);
    assert.equal(first.job.state, "done", JSON.stringify(first.events.slice(-1)));
+   assert.deepEqual(first.env.world.iccAssigned, [], "a window made in memory has no file to take a profile from");
+   assert.equal(first.env.world.console.filter((l) => /ICC profile/.test(l.text)).length, 1, "said once");
    const measured = first.job.report;
    const { env, dialog } = runDialog(null, values, null, openM51);
    const p = dialog.preview;

@@ -66,6 +66,21 @@ test("the shim refuses members, constants and call shapes PixInsight does not ha
    assert.equal(run("typeof CoreApplication.processEvents"), "function");
 });
 
+test("processes: only those the script runs exist, with their parameters, constants and checked calls", () => {
+   const { context, world } = createPjsr();
+   const run = (code) => vm.runInContext(code, context);
+   assert.throws(() => run("new HistogramTransformation()"), /HistogramTransformation is not defined/);
+   assert.throws(() => run("AssignICCProfile.AssignNew"), /AssignICCProfile has no static member 'AssignNew'/);
+   assert.throws(() => run("new AssignICCProfile().profile = 'x'"), /AssignICCProfile has no member 'profile' \(write\)/);
+   assert.throws(() => run("new AssignICCProfile().executeOn()"), /executeOn\(\) takes 1\.\.2 arguments, got 0/);
+   assert.notEqual(run("AssignICCProfile.AssignNewProfile"), run("AssignICCProfile.LeaveUntagged"));
+   run(`var w = new ImageWindow(2, 2, 1, 32, true, false, "W"); var p = new AssignICCProfile;
+      p.mode = AssignICCProfile.AssignNewProfile; p.targetProfile = "sRGB IEC61966-2.1";`);
+   assert.equal(run("p.executeOn(w.mainView)"), true);
+   assert.deepEqual(world.iccAssigned, [{ view: "W", profile: "sRGB IEC61966-2.1" }]);
+   assert.throws(() => run("p.targetProfile = 'Not Installed'; p.executeOn(w.mainView)"), /no installed ICC profile 'Not Installed'/);
+});
+
 test("a script's subclass keeps its own members while the PixInsight ones stay checked", () => {
    const { context } = createPjsr();
    const out = vm.runInContext(`

@@ -51,7 +51,8 @@ function behaviours(world, C) {
          },
          clear() { world.freed.push("ByteArray"); S(this).buf = Buffer.alloc(0); },
          toString() { return S(this).buf.toString("latin1"); },
-         at(i) { return S(this).buf[i]; }
+         at(i) { return S(this).buf[i]; },
+         toUint8Array() { return new Uint8Array(S(this).buf); }
       },
       statics: {
          stringToUTF8(s) { return fromBuffer(Buffer.from(s, "utf8")); }
@@ -320,6 +321,12 @@ function behaviours(world, C) {
             }
             S(this).stf = rows.map((r) => r.slice());
          },
+         /* the end of a change to a view marks its window modified, as in PixInsight */
+         endProcess() {
+            if (S(this).window) {
+               S(S(this).window).modified = true;
+            }
+         },
          get properties() { return Object.keys(S(this).props || {}); },
          propertyValue(id) { return (S(this).props || {})[id]; },
          propertyType(id) { return (S(this).propTypes || {})[id]; },
@@ -343,7 +350,7 @@ function behaviours(world, C) {
    const ImageWindow = {
       init(self, a) {
          const st = S(self);
-         Object.assign(st, { isNull: false, keywords: [], astrometry: false, shown: false, closed: false, filePath: "" });
+         Object.assign(st, { isNull: false, keywords: [], astrometry: false, shown: false, closed: false, filePath: "", modified: false, iccProfile: null });
          if (a.length === 0) {
             st.isNull = true;
             return;
@@ -363,6 +370,7 @@ function behaviours(world, C) {
          set keywords(k) { S(this).keywords = k.slice(); },
          get hasAstrometricSolution() { return S(this).astrometry; },
          get filePath() { return S(this).filePath; },
+         get isModified() { return S(this).modified; },
          copyAstrometricSolution(src) { S(this).astrometry = S(src).astrometry; },
          /* The window's mask: a null window when it has none; enabled once set. */
          get mask() { return S(this).mask || nullWindow(); },
@@ -427,17 +435,38 @@ function behaviours(world, C) {
          }
       }
    };
+   /* The formats the shim knows, by extension: XISF (read and written) and FITS (read). */
+   const FORMATS = { ".xisf": { name: "XISF", icc: true }, ".fits": { name: "FITS", icc: false } };
+   FORMATS[".fit"] = FORMATS[".fts"] = FORMATS[".fits"];
    const FileFormat = {
       init(self, a) {
-         if (typeof a[0] === "string" && a[0].toLowerCase() !== ".xisf") {
+         const format = typeof a[0] === "string" ? FORMATS[a[0].toLowerCase()] : null;
+         if (!format) {
             throw new Error(`shim: no file format for '${a[0]}'`);
          }
+         S(self).format = format;
+      },
+      proto: {
+         get name() { return S(this).format.name; },
+         get canStoreICCProfiles() { return S(this).format.icc; }
       }
    };
    const FileFormatInstance = {
-      init(self) { Object.assign(S(self), { path: null, keywords: [] }); },
+      init(self, a) { Object.assign(S(self), { path: null, keywords: [], format: S(a[0]).format, icc: null }); },
       proto: {
          create(p) { S(this).path = p; fs.writeFileSync(p, ""); return true; },
+         /* Reading: one image description per image (the shim's files hold one); the ICC
+            profile as PixInsight's XISF reader gives it, empty when there is none. */
+         open(p) {
+            if (!fs.existsSync(p)) {
+               return null;
+            }
+            S(this).icc = S(this).format.name === "XISF" ? files.readXisfIccProfile(p) : null;
+            S(this).path = p;
+            world.formatReads.push(p);
+            return [new C.ImageDescription()];
+         },
+         get iccProfile() { return fromBuffer(S(this).icc ? Buffer.from(S(this).icc) : Buffer.alloc(0)); },
          get keywords() { return S(this).keywords; },
          set keywords(k) { S(this).keywords = k; },
          writeImage(img) {
@@ -446,7 +475,28 @@ function behaviours(world, C) {
             world.xisfWrites.push(S(this).path);
             return true;
          },
-         close() { S(this).path = null; }
+         close() { S(this).path = null; S(this).icc = null; }
+      }
+   };
+
+   /*
+    * AssignICCProfile finds the profile it assigns among the installed ones by its description
+    * (world.installedProfiles) and throws when it is not there; world.iccAssigned records each
+    * assignment, the window keeps the description (stateOf(win).iccProfile).
+    */
+   const AssignICCProfile = {
+      proto: {
+         executeOn(view) {
+            if (this.mode !== C.AssignICCProfile.AssignNewProfile) {
+               throw new Error(`shim: AssignICCProfile mode ${this.mode} is not modelled`);
+            }
+            if (!world.installedProfiles.includes(this.targetProfile)) {
+               throw new Error(`AssignICCProfile: no installed ICC profile '${this.targetProfile}'`);
+            }
+            S(view.window).iccProfile = this.targetProfile;
+            world.iccAssigned.push({ view: view.id, profile: this.targetProfile });
+            return true;
+         }
       }
    };
 
@@ -793,7 +843,7 @@ function behaviours(world, C) {
 
    return {
       Rect, Point, ByteArray, File, FileFind, FileInfo, Parameters, OpenFileDialog, GetDirectoryDialog, SectionBar, TreeBox, TreeBoxNode, Image, Bitmap, View, ImageWindow, FITSKeyword, FileFormat,
-      FileFormatInstance, Settings, CoreApplication, Control, Font, Dialog, ComboBox, ViewList, NumericEdit,
+      FileFormatInstance, AssignICCProfile, Settings, CoreApplication, Control, Font, Dialog, ComboBox, ViewList, NumericEdit,
       NumericControl, Sizer, Timer, MessageBox, Graphics, NetworkTransfer, ExternalProcess, ScrollBox
    };
 }

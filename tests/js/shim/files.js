@@ -89,6 +89,35 @@ function readXisf(path) {
    return { width, height, channels, sampleFormat, keywords, planes, properties: /<Property\s/.test(header) };
 }
 
+/*
+ * The ICC profile an XISF file holds (its ICCProfile element's bytes), or null when it has
+ * none. Throws on a compressed profile or a location other than attachment / inline.
+ */
+function readXisfIccProfile(path) {
+   const buf = fs.readFileSync(path);
+   if (buf.toString("latin1", 0, 8) !== XISF_SIGNATURE) {
+      throw new Error(`not an XISF file: ${path}`);
+   }
+   const header = buf.toString("utf8", 16, 16 + buf.readUInt32LE(8));
+   const element = /<ICCProfile\s[^>]*?(\/>|>([^<]*)<\/ICCProfile>)/.exec(header);
+   if (!element) {
+      return null;
+   }
+   if (attr(element[0], "compression")) {
+      throw new Error(`shim: compressed ICC profiles are not supported: ${path}`);
+   }
+   const location = attr(element[0], "location") || "";
+   const attached = /^attachment:(\d+):(\d+)$/.exec(location);
+   if (attached) {
+      return buf.subarray(Number(attached[1]), Number(attached[1]) + Number(attached[2]));
+   }
+   const inline = /^inline:(base64|hex)$/.exec(location);
+   if (inline) {
+      return Buffer.from(element[2].trim(), inline[1]);
+   }
+   throw new Error(`shim: ICC profile location '${location}' is not supported: ${path}`);
+}
+
 const FITS_BLOCK = 2880;
 
 /* One 80-character FITS header card. */
@@ -209,4 +238,4 @@ function makePng(width, height) {
    ]);
 }
 
-module.exports = { writeXisf, readXisf, writeFits, readFits, pngSize, makePng };
+module.exports = { writeXisf, readXisf, readXisfIccProfile, writeFits, readFits, pngSize, makePng };

@@ -121,6 +121,8 @@ function createPjsr(options = {}) {
       uploadAnswerBody: true, onEvents: null,
       parameters: new Map(), newInstances: [], instanceTarget: null, targetView: null, documentation: [],
       documentationInstalled: true, fileAnswers: [], saved: [],
+      /* ICC profiles PixInsight has installed (by description) and the assignments made */
+      installedProfiles: ["sRGB IEC61966-2.1"], iccAssigned: [], formatReads: [],
       freeId(base) {
          let id = base;
          for (let n = 1; world.windows.some((w) => w.mainView && w.mainView.id === id); ++n) {

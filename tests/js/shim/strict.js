@@ -196,8 +196,15 @@ function buildClasses(api, impls) {
             if (!info.all.has(m)) {
                throw new Error(`shim bug: ${name}.${m} is not a PJSR member`);
             }
-            Object.defineProperty(Cls.prototype, m, desc);
+            /* an inherited method given behaviour here (a process's executeOn) keeps its arity check */
+            const inherited = m in info.methods ? { value: wrapMethod(`${name}.${m}()`, info.methods[m], desc.value), writable: false, configurable: true } : desc;
+            Object.defineProperty(Cls.prototype, m, inherited);
          }
+      }
+      /* Process constants (AssignICCProfile.AssignNewProfile): the typings give names only, so
+         the shim numbers them; a script must use the names. */
+      if (cls.base === "ProcessInstance") {
+         cls.constants.forEach((k, i) => Object.defineProperty(Cls, k, { value: i, enumerable: true }));
       }
       for (const [m, spec] of Object.entries(cls.staticMethods)) {
          const given = impl.statics && Object.getOwnPropertyDescriptor(impl.statics, m);

@@ -1,9 +1,9 @@
 /*
  * BGX.io: files on the PixInsight side. Temp XISF copies are written with FileFormatInstance
  * (the user's window is never saved or rebound), results are cloned into fresh windows named
- * <view>_background / <view>_corrected with the target's keywords, astrometric solution and
- * view properties, shown with an auto-STF, and temp files are removed, also stale ones from
- * an earlier crashed run.
+ * <view>_background / <view>_corrected with the target's keywords, astrometric solution,
+ * view properties and ICC profile, shown with an auto-STF, and temp files are removed, also
+ * stale ones from an earlier crashed run.
  */
 
 BGX.io = {
@@ -94,6 +94,87 @@ BGX.io = {
       }
    },
 
+   /* The ICC profile stored in the image file at path (a Uint8Array), null when it has none
+      or its format stores none. Reads the file's header only, never its pixels. */
+   fileIccProfile(path) {
+      const format = new FileFormat(File.extractExtension(path), true, false);
+      if (!format.canStoreICCProfiles) {
+         return null;
+      }
+      const file = new FileFormatInstance(format);
+      try {
+         const images = file.open(path, "");
+         if (!images || images.length < 1) {
+            return null;
+         }
+         const icc = file.iccProfile;
+         return icc && icc.length > 0 ? icc.toUint8Array() : null;
+      } finally {
+         file.close();
+      }
+   },
+
+   /*
+    * The description of window's ICC profile ({description}), or {note} saying why there is
+    * none. No documented member reads a window's profile, so it comes from the window's file,
+    * and only while the window is unmodified (a changed window may have another profile).
+    */
+   windowIccProfile(window) {
+      const path = window.filePath;
+      if (!path || window.isModified || !File.exists(path)) {
+         return { note: "the target has no file or was changed since it was opened, so its ICC profile is unknown and the results get none." };
+      }
+      let bytes;
+      try {
+         bytes = BGX.io.fileIccProfile(path);
+      } catch (e) {
+         return { note: "the ICC profile of " + path + " could not be read (" + (e && e.message ? e.message : String(e)) + "); the results get none." };
+      }
+      if (bytes === null) {
+         return { note: "the target's file holds no ICC profile, so the results get none." };
+      }
+      const description = BGX.iccProfile.description(bytes);
+      return description === null ?
+         { note: "the target's ICC profile has no readable description, so the results get none." } :
+         { description: description };
+   },
+
+   /*
+    * A function giving each result window the target's ICC profile, by AssignICCProfile (it
+    * finds an installed profile by its description). The target's file is read on the first
+    * call; there is one console line when there is no profile to give or it cannot be assigned.
+    */
+   iccProfileCopier(target) {
+      let profile = null;
+      return (win) => {
+         if (profile === null) {
+            profile = BGX.io.windowIccProfile(target.window);
+            if (profile.note) {
+               console.noteln("<end><cbr>" + BGX.TITLE + ": " + profile.note);
+            }
+         }
+         if (!profile.description) {
+            return;
+         }
+         const assign = new AssignICCProfile;
+         assign.targetProfile = profile.description;
+         assign.mode = AssignICCProfile.AssignNewProfile;
+         let failure = null;
+         try {
+            if (!assign.executeOn(win.mainView)) {
+               failure = "AssignICCProfile failed";
+            }
+         } catch (e) {
+            failure = e && e.message ? e.message : String(e);
+         }
+         if (failure !== null) {
+            console.warningln("<end><cbr>" + BGX.TITLE + ": the target's ICC profile '" + profile.description +
+               "' could not be assigned to the results (" + failure + "; is it installed here?); they have none.");
+            profile = {};
+         }
+      };
+   },
+
    /* Auto-STF from native statistics (no pixel copy), fit to the window. */
    present(win) {
       const image = win.mainView.image;
@@ -155,14 +236,17 @@ BGX.io = {
       const taken = (id) => !ImageWindow.windowById(id).isNull;
       const ids = BGX.naming.resultIds(target.id, taken);
       const out = { background: null, corrected: target.id, windows: [] };
+      const copyIccProfile = BGX.io.iccProfileCopier(target);
       if (values.openBackground !== false) {
          const background = BGX.io.openClone(paths.background, ids.background, target);
+         copyIccProfile(background);
          BGX.io.present(background);
          out.background = background.mainView.id;
          out.windows.push(background);
       }
       const corrected = BGX.io.openClone(paths.corrected, ids.corrected, target);
       if (values.replaceTarget !== true) {
+         copyIccProfile(corrected);
          BGX.io.present(corrected);
          out.corrected = corrected.mainView.id;
          out.windows.push(corrected);
