@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -155,11 +156,13 @@ def run_mode(mode: str, inputs: list[Path], work: Path, args: argparse.Namespace
         extra = ["--cluster", address]
     argv = [sys.executable, "-m", "bgoptimizer", "batch", *map(str, inputs), "-o", str(outdir)]
     try:
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
         child = subprocess.Popen([*argv, "--quiet", *extra, *args.params], env=env)
         poller = PeakPoller([child.pid, *(p.pid for p in procs[1:])])
         code = child.wait()
         wall = time.perf_counter() - start
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
         peaks = poller.stop()
     finally:
         stop(procs)
@@ -173,6 +176,12 @@ def run_mode(mode: str, inputs: list[Path], work: Path, args: argparse.Namespace
         "wall_s": round(wall, 1),
         "files_per_hour": round(len(inputs) / wall * 3600, 1),
         "median_s_per_file": round(statistics.median(seconds), 2) if seconds else None,
+        "s_per_file": seconds,  # in the order they finished: the first pays the compilation
+        "cpu_s": {  # the batch process and its pool's (a cluster's workers are not counted)
+            "user": round(after.ru_utime - before.ru_utime, 1),
+            "system": round(after.ru_stime - before.ru_stime, 1),
+        },
+        "load_average": [round(v, 2) for v in os.getloadavg()],  # the 2 cores are shared
         "median_epochs": statistics.median(r["epochs"] for r in done) if done else None,
         "median_objects_pct": statistics.median(r["objects_pct"] for r in done) if done else None,
         "peak_mib_per_worker": sorted(round(peaks[p]) for p in fitting),

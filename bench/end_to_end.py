@@ -3,7 +3,7 @@
 Renders a sky (default 6000x4000 RGB) with :mod:`bgoptimizer.engine.synthetic`, writes it as XISF,
 then runs the real CLI in a child process and reports its wall time, its own peak resident
 memory (``VmHWM`` read by the child at exit, see ``peak_memory.py``), the per-stage timings
-from its report and the residual against the known truth.
+from its report, its CPU time, the load average and the residual against the known truth.
 Prints JSON. Example::
 
     .venv/bin/python bench/end_to_end.py --size 6000x4000 --channels 3
@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -53,9 +54,11 @@ def main() -> None:
         here = str(Path(__file__).parent)
         fit = ["fit", str(src), "-o", tmp, "--quiet", *args.fit_args]
         command = [sys.executable, "-c", CHILD, here, str(peak_file), *fit]
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
         subprocess.run(command, check=True)
         wall = time.perf_counter() - start
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
         peak_mib = float(peak_file.read_text())
         report = json.loads((Path(tmp) / "sky_report.json").read_text())
         model = read_image(Path(tmp) / "sky_background.xisf").pixels
@@ -67,6 +70,11 @@ def main() -> None:
                 "channels": args.channels,
                 "cpus": os.cpu_count(),
                 "wall_s": round(wall, 2),
+                "cpu_s": {  # the child's: the 2 cores are shared, so wall times are noisy
+                    "user": round(after.ru_utime - before.ru_utime, 2),
+                    "system": round(after.ru_stime - before.ru_stime, 2),
+                },
+                "load_average": [round(v, 2) for v in os.getloadavg()],
                 "peak_rss_mib": round(peak_mib, 1),
                 "stage_timings_s": report.get("timings"),
                 "fit": {k: report["fit"][k] for k in ("epochs_run", "timings", "rejections")},

@@ -82,6 +82,28 @@ def test_extension_is_continuous_and_monotone():
     assert np.max(np.abs(np.diff(y))) < 0.02  # no jump at u = 0 or u = 1
 
 
+@pytest.mark.parametrize("low, high", [(0.2, 0.8), (-0.3, 0.8), (0.2, 1.6), (-0.3, 1.6)])
+def test_the_tangents_are_the_formula_bit_for_bit(low: float, high: float) -> None:
+    """Values inside [0, 1] only, or beyond on one side or both: the same bits as the
+    stretch's formula with both tangents always computed (the outputs' bit identity)."""
+    m, p, s = 0.15, 0.01, 0.3
+    y = np.linspace(low, high, 4001, dtype=np.float32)
+    f = np.float32
+    u = mtf(f(1.0 - m), np.clip(y, 0.0, 1.0))
+    u = np.where(y < 0, y * f(m / (1.0 - m)), u)
+    u = np.where(y > 1, 1.0 + (y - 1.0) * f((1.0 - m) / m), u)
+    expected = u * f(s) + f(p)
+    sp = StretchParams((p,), (s,), (m,))
+    assert sp.inverse_channel(y, 0).tobytes() == expected.tobytes()
+
+    x = (y * f(s) + f(p))[:, None]
+    v = (x - f(p)) / f(s)
+    fwd = mtf(f(m), np.clip(v, 0.0, 1.0))
+    fwd = np.where(v < 0, v * f((1.0 - m) / m), fwd)
+    fwd = np.where(v > 1, 1.0 + (v - 1.0) * f(m / (1.0 - m)), fwd)
+    assert sp.forward(x, clip=False).tobytes() == fwd.tobytes()
+
+
 def test_mtf_and_midtones():
     assert mtf(0.3, np.array(0.3)) == pytest.approx(0.5)
     assert mtf(0.3, np.array(1.0)) == pytest.approx(1.0)

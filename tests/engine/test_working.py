@@ -5,9 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from bgoptimizer.engine import working
 from bgoptimizer.engine.downscale import downscale
+from bgoptimizer.engine.masking import missing_mask
 from bgoptimizer.engine.stretch import StretchParams
-from bgoptimizer.engine.working import prepare
+from bgoptimizer.engine.working import missing_pixels, prepare
 from bgoptimizer.exceptions import MaskError
 from bgoptimizer.params import FitParams
 
@@ -54,3 +56,20 @@ def test_user_mask_is_downscaled_and_checked():
     assert np.all(work.weight[:4] == 0) and np.all(work.weight[4:, 2:5] > 0)
     with pytest.raises(MaskError, match=r"mask is 64x96x1 but the image is 96x64x3"):
         prepare(px, FitParams(), mask=np.ones((96, 64)))
+
+
+@pytest.mark.parametrize("channels", [1, 3])
+def test_missing_pixels_is_the_mask_of_any_channel(
+    monkeypatch: pytest.MonkeyPatch, channels: int
+) -> None:
+    """Band by band and channel by channel: the whole image's missing_mask, a pixel missing
+    when any one of its channels is 0, NaN or infinite."""
+    monkeypatch.setattr(working, "_BAND_VALUES", 5 * 96 * channels)  # bands of 5 rows
+    rng = np.random.default_rng(3)
+    px = rng.random((64, 96, channels), dtype=np.float32) + 0.01
+    for value, c in zip((0.0, np.nan, np.inf, -np.inf, 0.0), (0, 1, 2, 1, 2), strict=True):
+        spots = rng.integers(0, 64 * 96, 40)
+        px.reshape(-1, channels)[spots, c % channels] = value
+    expected = missing_mask(px)
+    assert expected.sum() > 100
+    assert (missing_pixels(px) == expected).all()

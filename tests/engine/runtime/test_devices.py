@@ -50,3 +50,11 @@ def test_the_reported_versions_are_those_running() -> None:
 
     assert versions()["tensorflow"] == tf.__version__
     assert versions()["numpy"] == np.__version__
+
+
+def test_tensorflow_is_frozen_out_of_the_collector() -> None:
+    """Its objects (this module imported it through ``devices``) skip every later
+    collection, the interpreter's exit one included."""
+    import gc
+
+    assert gc.get_freeze_count() > 100_000

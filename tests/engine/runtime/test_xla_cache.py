@@ -64,6 +64,49 @@ def test_fits_fill_the_cache_reuse_it_and_survive_an_unreadable_entry(tmp_path: 
     assert all(p.stat().st_size > 1000 for p in folder.glob("*.pb"))
 
 
+PIPELINE = """
+import sys
+import numpy as np
+from bgoptimizer.engine.pipeline import run_image
+from bgoptimizer.io.image import ImageData
+from bgoptimizer.params import FitParams
+
+passes = int(sys.argv[1])
+rng = np.random.default_rng(passes)
+yy, xx = np.mgrid[0:400, 0:600] / 600
+sky = 0.2 + 0.1 * xx + 0.05 * yy * yy + 0.02 * rng.random((400, 600))
+image = ImageData(sky[..., None].astype(np.float32))
+run_image(image, FitParams(samples=9, epochs=30, rejection_passes=passes, downscale=8))
+"""
+
+
+def test_another_image_of_one_size_compiles_nothing_new(tmp_path: Path) -> None:
+    """The whole pipeline's compiled functions (the fit's epochs, the model's evaluation)
+    are found in the cache by a process fitting another image of the same size: a fit that
+    does more work (here more rejection passes) must not give the model's evaluation a new
+    name."""
+    folder = tmp_path / "xla"
+    env = {
+        "BGOPT_XLA_CACHE": str(folder),
+        "HOME": str(tmp_path),
+        "PATH": "/usr/bin:/bin",
+        "PYTHONPATH": os.environ.get("PYTHONPATH", ""),  # the tree under test
+    }
+    entries = []
+    for passes in (0, 2):
+        done = subprocess.run(
+            [sys.executable, "-c", PIPELINE, str(passes)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert done.returncode == 0, done.stderr[-2000:]
+        entries.append(sorted(p.name for p in folder.glob("*.pb")))
+    assert len(entries[0]) >= 2  # the epoch function and the model's grid evaluation
+    assert entries[1] == entries[0]
+
+
 def test_off_leaves_no_folder(tmp_path: Path) -> None:
     result = _fit("off", tmp_path)
     assert result["folder"] == "None"

@@ -24,6 +24,7 @@ from .correction import BandedCorrection, correct
 from .downscale import auto_factor, downscale
 from .fit.driver import compile_ahead, fit_spline
 from .fit.result import FitResult
+from .model import compile_ahead as compile_model_ahead
 from .model import model_at, model_bands
 from .preview import display_stretch
 from .report import build_report
@@ -248,7 +249,8 @@ def object_share(fit: FitResult, work: Working) -> dict[str, float]:
 
 def _compile_ahead(shape: tuple[int, int, int], params: FitParams, device: str) -> threading.Thread:
     """Start compiling the fit for a working image of ``shape`` on a thread (see
-    :func:`bgoptimizer.engine.fit.driver.compile_ahead`); join it before fitting.
+    :func:`bgoptimizer.engine.fit.driver.compile_ahead`), then the model's evaluation (see
+    :func:`bgoptimizer.engine.model.compile_ahead`); join it before fitting.
 
     A failure there is left for the fit itself to meet and report (a bad device name, a
     singular start): compiling ahead only saves time, so it never raises.
@@ -257,6 +259,7 @@ def _compile_ahead(shape: tuple[int, int, int], params: FitParams, device: str) 
     def run() -> None:
         with contextlib.suppress(Exception):  # the fit meets and reports the same problem
             compile_ahead(shape, params, device=device)
+            compile_model_ahead(params.samples, shape[2], params.order, device=device)
 
     thread = threading.Thread(target=run, name="bgoptimizer-compile-ahead", daemon=True)
     thread.start()

@@ -16,7 +16,7 @@ stretch_vectors.json`` pins the two together. Conventions both sides follow:
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -267,15 +267,23 @@ def _forward_channel(x: np.ndarray, p: float, s: float, m: float, clip: bool) ->
     if clip:
         return y
     low, high = (1.0 - m) / m, m / (1.0 - m)  # slopes of the curve at u = 0 and u = 1
-    y = np.where(u < 0, u * x.dtype.type(low), y)
-    return np.where(u > 1, 1.0 + (u - 1.0) * x.dtype.type(high), y)
+    y = _extended(u < 0, lambda: u * x.dtype.type(low), y)
+    return _extended(u > 1, lambda: 1.0 + (u - 1.0) * x.dtype.type(high), y)
 
 
 def _inverse_channel(y: np.ndarray, p: float, s: float, m: float, _clip: bool) -> np.ndarray:
     u = mtf(y.dtype.type(1.0 - m), np.clip(y, 0.0, 1.0))
-    u = np.where(y < 0, y * y.dtype.type(m / (1.0 - m)), u)
-    u = np.where(y > 1, 1.0 + (y - 1.0) * y.dtype.type((1.0 - m) / m), u)
+    u = _extended(y < 0, lambda: y * y.dtype.type(m / (1.0 - m)), u)
+    u = _extended(y > 1, lambda: 1.0 + (y - 1.0) * y.dtype.type((1.0 - m) / m), u)
     return u * y.dtype.type(s) + y.dtype.type(p)
+
+
+def _extended(outside: np.ndarray, line: Callable[[], np.ndarray], curve: np.ndarray) -> np.ndarray:
+    """``np.where(outside, line(), curve)``, with ``line`` (a tangent beyond [0, 1]) computed
+    only when some value needs it: most bands of a sky or a model have none below 0 (or
+    above 1), and the skipped product and select were two of a band's ~10 passes.
+    """
+    return np.where(outside, line(), curve) if outside.any() else curve
 
 
 def fit_stretch(

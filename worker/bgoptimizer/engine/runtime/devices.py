@@ -1,12 +1,16 @@
 """TensorFlow device choice and description for the engine ("auto", "cpu" or "gpu").
 
 Importing this module imports TensorFlow with its C++ log noise turned down; GPUs get memory
-growth so that one job does not reserve the whole card.
+growth so that one job does not reserve the whole card. The objects TensorFlow's import made
+(about 280 000, alive as long as the process) are then frozen out of the garbage collector
+(``gc.freeze``): neither the full collections during a fit nor the one at the interpreter's
+exit (1.3–1.6 s of a 2-core CPU after a TensorFlow import) walk them any more.
 """
 
 from __future__ import annotations
 
 import contextlib
+import gc
 
 import tensorflow as tf
 
@@ -14,6 +18,7 @@ from ...exceptions import ParameterError
 from ...params import DEVICES
 
 tf.get_logger().setLevel("ERROR")
+gc.freeze()
 
 __all__ = ["DEVICES", "describe_devices", "gpu_names", "resolve_device"]
 
