@@ -62,9 +62,13 @@ def read_image(
 
     Examples
     --------
-    >>> image = read_image("m42.xisf")  # doctest: +SKIP
-    >>> image.pixels.shape  # doctest: +SKIP
-    (4000, 6000, 3)
+    >>> import tempfile, numpy as np
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = Path(folder) / "m42.xisf"
+    ...     write_image(path, ImageData(np.full((40, 60, 3), 0.25, np.float32), color_space="RGB"))
+    ...     image = read_image(path)
+    >>> image.pixels.shape, float(image.pixels.max())
+    ((40, 60, 3), 0.25)
     """
     family = _family(path)
     require_file(path)
