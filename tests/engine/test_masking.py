@@ -50,3 +50,13 @@ def test_weight_combines_coverage_thresholds_and_user_mask():
     user = np.array([[1.0, 0.5, 1.0, 1.0]], np.float32)[..., None]
     w = weight_mask(stretched, frac, threshold_min=0.0, threshold_max=2.0, user=user)
     assert w[..., 0].tolist() == [[1.0, 0.25, 1.0, 0.0]]
+
+
+@pytest.mark.parametrize("channel", [0, 1, 2])
+@pytest.mark.parametrize("value", [0.0, np.nan, np.inf, -np.inf])
+def test_missing_mask_marks_a_pixel_missing_in_any_one_channel(channel: int, value: float) -> None:
+    px = np.full((4, 5, 3), 0.5, np.float32)
+    px[2, 3, channel] = value
+    expected = np.zeros((4, 5), bool)
+    expected[2, 3] = True
+    assert (missing_mask(px) == expected).all()
